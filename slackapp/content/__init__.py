@@ -1,0 +1,19 @@
+"""Learning content: YAML files in git, loaded into frozen, validated value objects.
+
+See ``content/README.md`` for the file format.
+"""
+
+from slackapp.content.check import run_content_check
+from slackapp.content.loader import KINDS, load_content
+from slackapp.content.model import Competency, ContentError, ContentLibrary, ContentProblem, Skill
+
+__all__ = [
+    "KINDS",
+    "Competency",
+    "ContentError",
+    "ContentLibrary",
+    "ContentProblem",
+    "Skill",
+    "load_content",
+    "run_content_check",
+]

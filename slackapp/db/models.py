@@ -1,0 +1,164 @@
+"""SQLAlchemy 2 ORM models. Every datetime is stored as UTC (``UtcDateTime``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from slackapp.clock import ensure_utc
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """tz-aware on the way in and out, on SQLite (naive storage) and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass a tz-aware value")
+        value = ensure_utc(value)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else ensure_utc(value)
+
+
+# BigInteger ids that still autoincrement on SQLite.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UtcDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
+
+
+class Workspace(Base):
+    __tablename__ = "workspaces"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), unique=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(255), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    installed_at: Mapped[datetime]
+    uninstalled_at: Mapped[datetime | None]
+
+
+class SlackInstallation(Base):
+    """One OAuth installation; the whole slack_sdk Installation is kept encrypted."""
+
+    __tablename__ = "slack_installations"
+    __table_args__ = (Index("ix_slack_installations_lookup", "client_id", "enterprise_id", "team_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(32))
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    team_id: Mapped[str | None] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    is_enterprise_install: Mapped[bool] = mapped_column(default=False)
+    has_bot: Mapped[bool] = mapped_column(default=True)
+    installed_at: Mapped[datetime]
+    encrypted_installation: Mapped[str] = mapped_column(Text)
+
+
+class OAuthState(Base):
+    __tablename__ = "oauth_states"
+
+    state: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expire_at: Mapped[datetime]
+
+
+class Person(Base):
+    """A Slack member Flowcoach knows about, with their respect-my-time preferences."""
+
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("team_id", "user_id", name="uq_people_team_user"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    display_name: Mapped[str] = mapped_column(String(255), default="")
+    email: Mapped[str | None] = mapped_column(String(320))
+    tz: Mapped[str] = mapped_column(String(64), default="UTC")
+    tz_refreshed_at: Mapped[datetime | None]
+    working_days: Mapped[str] = mapped_column(String(16), default="0,1,2,3,4")
+    work_start_minute: Mapped[int] = mapped_column(default=9 * 60)
+    work_end_minute: Mapped[int] = mapped_column(default=17 * 60 + 30)
+    opt_in: Mapped[str] = mapped_column(String(16), default="unknown")
+    opt_in_changed_at: Mapped[datetime | None]
+    paused_until: Mapped[datetime | None]
+    muted_kinds: Mapped[list[str]] = mapped_column(default=list)
+    deactivated: Mapped[bool] = mapped_column(default=False)
+    unreachable_reason: Mapped[str | None] = mapped_column(String(64))
+    dm_channel_id: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class Delivery(Base):
+    """The outbox: every proactive message, keyed so re-scheduling is idempotent."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_state_due", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16), default="scheduled")
+    attempts: Mapped[int] = mapped_column(default=0)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    ts: Mapped[str | None] = mapped_column(String(32))
+    enqueued_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_reason: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class DeliveryDecision(Base):
+    """Why a delivery was sent, deferred, skipped or cancelled: answers "why did I get this"."""
+
+    __tablename__ = "delivery_decisions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), index=True)
+    decided_at: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(255))
+    deferred_until: Mapped[datetime | None]
+
+
+class AnalyticsEvent(Base):
+    """Append-only: who did what, when, to which object. Metrics are computed from this."""
+
+    __tablename__ = "analytics_events"
+    __table_args__ = (Index("ix_analytics_team_name_time", "team_id", "name", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    occurred_at: Mapped[datetime]
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str | None] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str | None] = mapped_column(String(32))
+    object_id: Mapped[str | None] = mapped_column(String(255))
+    properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ProcessedEvent(Base):
+    """Events API event_ids already handled, so a Slack retry has its effect once."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[str | None] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,0 +1,39 @@
+"""Work after the ack: Bolt lazy listeners, wired to the one error handler.
+
+The app runs with ``process_before_response=True``: the ack function runs in the request thread
+and its response goes straight back to Slack; everything else runs afterwards in Bolt's lazy
+listener thread pool. (Bolt's other mode polls for the ack every 10 ms and can lose the ack when a
+listener fails right after acknowledging.)
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack
+
+from slackapp.listeners.errors import handle_error
+from slackapp.services import Services
+
+
+def ack_only(ack: Ack) -> None:
+    ack()
+
+
+def after_ack(func: Callable[..., None], services: Services) -> Callable[..., None]:
+    """``func`` may ask for body, payload (or event/command/action/view/shortcut), context, client,
+    respond and services; Bolt deep-copies lazy requests, so services travel by closure."""
+    wanted = tuple(inspect.signature(func).parameters)
+
+    def run(body: dict[str, Any], payload: dict[str, Any], context: Any, client: Any, respond: Any) -> None:
+        values = {"body": body, "payload": payload, "context": context, "client": client, "respond": respond,
+                  "event": payload, "command": payload, "action": payload, "view": payload, "shortcut": payload, "services": services}
+        try:
+            func(**{name: values[name] for name in wanted})
+        except Exception as error:
+            handle_error(error, body, respond, context, client)
+
+    run.__name__ = run.__qualname__ = func.__name__  # Bolt tells lazy functions apart by name
+    return run

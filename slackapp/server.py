@@ -1,0 +1,40 @@
+"""Serving the WSGI app with waitress, in the foreground (serve) or a background thread (tests, demo)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from waitress.server import create_server
+
+
+class BackgroundServer:
+    """A real HTTP server on 127.0.0.1 (port 0 = any free port) running in a daemon thread."""
+
+    def __init__(self, wsgi_app: Callable[..., Any], *, host: str = "127.0.0.1", port: int = 0,
+                 threads: int = 8) -> None:
+        self._server: Any = create_server(wsgi_app, host=host, port=port, threads=threads,
+                                          ident="flowcoach", asyncore_loop_timeout=0.1)
+        self._thread = threading.Thread(target=self._server.run, name="fc-http", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.effective_port}"
+
+    def start(self) -> BackgroundServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Close the listening socket and every open connection so the serving loop ends."""
+        self._server.close()
+        for channel in list(self._server._map.values()):
+            channel.close()
+        self._server.task_dispatcher.shutdown(timeout=2)
+        self._thread.join(timeout=5)
+
+
+def serve_forever(wsgi_app: Callable[..., Any], *, host: str, port: int, threads: int = 8) -> None:
+    server: Any = create_server(wsgi_app, host=host, port=port, threads=threads, ident="flowcoach")
+    server.run()

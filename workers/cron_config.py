@@ -1,0 +1,14 @@
+"""`rq cron` configuration: the dispatcher tick and housekeeping. Loaded by `flowcoach cron`."""
+
+from __future__ import annotations
+
+from rq.cron import CronScheduler
+
+from workers import jobs
+from workers.queues import DEFAULT_QUEUE
+
+
+def register_jobs(cron: CronScheduler, *, dispatch_interval: int) -> None:
+    cron.register(jobs.dispatch_tick, DEFAULT_QUEUE, interval=dispatch_interval, result_ttl=0,
+                  name="dispatch_tick")
+    cron.register(jobs.housekeeping, DEFAULT_QUEUE, cron="17 3 * * *", result_ttl=0, name="housekeeping")

@@ -27,12 +27,16 @@ class BackgroundServer:
         return self
 
     def stop(self) -> None:
-        """Close the listening socket and every open connection so the serving loop ends."""
-        self._server.close()
-        for channel in list(self._server._map.values()):
-            channel.close()
-        self._server.task_dispatcher.shutdown(timeout=2)
+        """Close the listening socket and every connection from inside the serving loop, so it ends."""
+        server = self._server
+
+        def close_everything() -> None:
+            for channel in list(server._map.values()):
+                channel.close()
+
+        server.trigger.pull_trigger(close_everything)
         self._thread.join(timeout=5)
+        server.task_dispatcher.shutdown(timeout=2)
 
 
 def serve_forever(wsgi_app: Callable[..., Any], *, host: str, port: int, threads: int = 8) -> None:

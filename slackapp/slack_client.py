@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from slack_sdk import WebClient
+from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -17,7 +18,7 @@ class WorkspaceUnavailable(Exception):
     """No usable bot token for the workspace (uninstalled, or revoked)."""
 
 
-def retry_handlers() -> list[ConnectionErrorRetryHandler]:
+def retry_handlers() -> list[RetryHandler]:
     return [
         ConnectionErrorRetryHandler(max_retry_count=2),
         RateLimitErrorRetryHandler(max_retry_count=3),

@@ -8,6 +8,7 @@ from typing import Any
 
 from rq import Queue, SimpleWorker
 from rq.scheduler import RQScheduler
+from rq.timeouts import TimerDeathPenalty
 
 from workers import jobs
 from workers.queues import QUEUE_NAMES
@@ -17,6 +18,8 @@ logger = logging.getLogger(__name__)
 
 class ThreadWorker(SimpleWorker):
     """SimpleWorker that can live in a non-main thread (signals belong to the main thread)."""
+
+    death_penalty_class = TimerDeathPenalty  # job timeouts without SIGALRM
 
     def _install_signal_handlers(self) -> None:
         return None

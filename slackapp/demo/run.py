@@ -13,7 +13,6 @@ from slackapp.bootstrap import build_services
 from slackapp.content import ContentError, load_content
 from slackapp.crypto import Vault
 from slackapp.db import Database, make_engine, upgrade
-from slackapp.db.models import Person
 from slackapp.demo.transcript import Transcript
 from slackapp.emulator.sender import SlackSender
 from slackapp.emulator.web_api import FakeSlack
@@ -135,7 +134,11 @@ def run_demo(*, content_dir: Path | None = None, verbose: bool = False, out: Tex
             slack = SlackSender(app_url=server.url, signing_secret=SECRET, response_url_base=fake.response_url(""))
             print("Flowcoach demo — the real app over HTTP, a Slack emulator, and three scripted people:\n"
                   "Maria (manager), Ravi and Lee (her reports).", file=out)
-            script(fake, slack, services, transcript)
+            try:
+                script(fake, slack, services, transcript)
+            except AssertionError as exc:  # an expected Slack call never came
+                print(f"demo failed: {exc}", file=sys.stderr)
+                return 1
             transcript.step("Behind the scenes")
             transcript.note(f"{len(fake.calls)} Web API calls; Block Kit validation errors: "
                             f"{len(fake.validation_errors)}")

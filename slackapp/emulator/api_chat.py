@@ -38,14 +38,10 @@ def reject_invalid(state: WorkspaceState, method: str, error: str, problems: lis
     """Record validation problems on the state and build Slack's error answer for them."""
     with state.lock:
         state.validation_errors.extend(f"{method}: {p}" for p in problems)
-    return ApiError(
-        error, errors=problems, response_metadata={"messages": [f"[ERROR] {p}" for p in problems]}
-    )
+    return ApiError(error, errors=problems, response_metadata={"messages": [f"[ERROR] {p}" for p in problems]})
 
 
-def check_message_content(
-    state: WorkspaceState, method: str, args: dict[str, Any], *, need_content: bool
-) -> None:
+def check_message_content(state: WorkspaceState, method: str, args: dict[str, Any], *, need_content: bool) -> None:
     """Validate text/blocks/attachments/metadata of a message payload, raising Slack's errors."""
     text, blocks, attachments = args.get("text"), args.get("blocks"), args.get("attachments")
     if need_content and not text and blocks in (None, "", []) and attachments in (None, "", []):
@@ -125,9 +121,7 @@ def post_message(state: WorkspaceState, request: ApiRequest) -> dict[str, Any]:
     return {"ok": True, "channel": channel.id, "ts": message["ts"], "message": copy.deepcopy(message)}
 
 
-def _own_message(
-    state: WorkspaceState, request: ApiRequest, refusal: str
-) -> tuple[ChannelRecord, dict[str, Any]]:
+def _own_message(state: WorkspaceState, request: ApiRequest, refusal: str) -> tuple[ChannelRecord, dict[str, Any]]:
     channel = state.resolve_channel(request.args.get("channel"))
     ts = request.required("ts")
     message = state.find_message(channel.id, ts)
@@ -174,7 +168,7 @@ def post_ephemeral(state: WorkspaceState, request: ApiRequest) -> dict[str, Any]
         raise ApiError("user_not_in_channel")
     check_message_content(state, request.method, request.args, need_content=True)
     message = _bot_message(state, request.args, state.next_ts())
-    state.ephemeral_messages.append({"channel": channel.id, "user": user.id, **message})
+    state.ephemeral_messages.append({**message, "channel": channel.id, "user": user.id})
     return {"ok": True, "message_ts": message["ts"]}
 
 

@@ -89,9 +89,7 @@ def conversations_open(state: WorkspaceState, request: ApiRequest) -> dict[str, 
         channel_id = "G" + digest
         already = channel_id in state.channels
         name = "mpdm-" + "--".join(state.users[u].name for u in sorted(targets)) + "-1"
-        channel = state.channels.setdefault(
-            channel_id, ChannelRecord(id=channel_id, name=name, is_private=True)
-        )
+        channel = state.channels.setdefault(channel_id, ChannelRecord(id=channel_id, name=name, is_private=True))
     body: dict[str, Any] = {"ok": True, "channel": {"id": channel.id}}
     if request.bool_arg("return_im"):
         body["channel"] = _channel_json(state, channel)

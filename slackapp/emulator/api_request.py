@@ -80,9 +80,7 @@ def decode_cursor(cursor: str | None) -> int:
         raise ApiError("invalid_cursor") from None
 
 
-def paginate(
-    items: list[Any], request: ApiRequest, *, default_limit: int, max_limit: int
-) -> tuple[list[Any], str]:
+def paginate(items: list[Any], request: ApiRequest, *, default_limit: int, max_limit: int) -> tuple[list[Any], str]:
     """One page of ``items`` and the next cursor ("" on the last page), Slack-style."""
     limit = request.int_arg("limit", default_limit)
     if limit <= 0:

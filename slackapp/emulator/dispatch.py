@@ -138,4 +138,4 @@ class Dispatcher:
         if payload.get("response_type") == "in_channel":
             state.channel_messages(channel_id).append(message)
         else:
-            state.ephemeral_messages.append({"channel": channel_id, "user": None, **message})
+            state.ephemeral_messages.append({**message, "channel": channel_id, "user": None})

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from slackapp.emulator.workspace_state import ApiError
+from slackapp.emulator.workspace_state import ApiError, channel_key
 
 
 @dataclass
@@ -32,7 +32,11 @@ def ratelimited(retry_after: int) -> ApiError:
 
 
 class FaultPlan:
-    """Thread-safe queue of injected faults, consumed in the order they were scripted."""
+    """Thread-safe queue of injected faults, consumed in the order they were scripted.
+
+    Channels are compared by ``channel_key``: a user id and the DM id ``"D" + user_id`` are the same
+    channel for ``fail(channel=...)`` and ``limit_per_channel``.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -48,7 +52,7 @@ class FaultPlan:
 
     def add_failure(self, method: str, error: str, *, times: int, channel: str | None) -> None:
         with self._lock:
-            self._failures.append(_Failure(method, error, times, channel))
+            self._failures.append(_Failure(method, error, times, channel_key(channel)))
 
     def add_rate_limit(self, method: str, *, retry_after: int, times: int) -> None:
         with self._lock:
@@ -86,7 +90,7 @@ class FaultPlan:
             budget = self._take(self._rate_limits, method)
             if budget is not None:
                 return ratelimited(int(budget.value))
-            channel = args.get("channel")
+            channel = channel_key(args.get("channel"))
             per_second = self._per_channel.get(method)
             if per_second is not None and isinstance(channel, str):
                 now = time.monotonic()

@@ -31,9 +31,7 @@ def _form_args(raw: str) -> dict[str, Any]:
 
 
 def _multipart_args(content_type: str, body: bytes) -> dict[str, Any]:
-    message = email.parser.BytesParser().parsebytes(
-        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
-    )
+    message = email.parser.BytesParser().parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
     args: dict[str, Any] = {}
     parts = message.get_payload() if message.is_multipart() else []
     for part in parts if isinstance(parts, list) else []:
@@ -45,9 +43,7 @@ def _multipart_args(content_type: str, body: bytes) -> dict[str, Any]:
         data = part.get_payload(decode=True)
         data = data if isinstance(data, bytes) else b""
         filename = part.get_filename()
-        args[name] = (
-            {"filename": filename, "size": len(data)} if filename else data.decode("utf-8", "replace")
-        )
+        args[name] = {"filename": filename, "size": len(data)} if filename else data.decode("utf-8", "replace")
     return args
 
 
@@ -112,6 +108,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return
         if parts.path.startswith(RESPONSE_URL_PREFIX):
             key = unquote(parts.path.rstrip("/").rsplit("/", 1)[-1])
+            legacy = args.pop("payload", None)  # old-style form-encoded ``payload=<json>`` webhooks
+            if isinstance(legacy, str):
+                with contextlib.suppress(json.JSONDecodeError):
+                    decoded = json.loads(legacy)
+                    args.update(decoded if isinstance(decoded, dict) else {})
             self._send(*dispatcher.handle_response_url(key, decode_json_strings(args)))
             return
         if not parts.path.startswith(API_PREFIX):

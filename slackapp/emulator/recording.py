@@ -59,16 +59,12 @@ class CallLog:
         with self._lock:
             self._calls.clear()
 
-    def wait_for(
-        self, method: str, *, count: int, timeout: float, predicate: CallPredicate | None
-    ) -> list[Call]:
+    def wait_for(self, method: str, *, count: int, timeout: float, predicate: CallPredicate | None) -> list[Call]:
         """Poll until ``count`` answered calls to ``method`` match; AssertionError listing calls otherwise."""
         deadline = time.monotonic() + timeout
         while True:
             matching = [
-                c
-                for c in self.snapshot()
-                if c.method == method and c.response and (predicate is None or predicate(c))
+                c for c in self.snapshot() if c.method == method and c.response and (predicate is None or predicate(c))
             ]
             if len(matching) >= count:
                 return matching

@@ -48,7 +48,8 @@ class SlackSender:
 
     def command(self, text: str, *, user_id: str, command: str = "/coach", channel_id: str | None = None) -> Reply:
         return self.post_form({
-            "token": "legacy", "team_id": self.team_id, "team_domain": "acme", "channel_id": channel_id or "D" + user_id,
+            "token": "legacy", "team_id": self.team_id, "team_domain": "acme",
+            "channel_id": channel_id or "D" + user_id,
             "channel_name": "directmessage", "user_id": user_id, "user_name": user_id.lower(), "command": command,
             "text": text, "api_app_id": self.api_app_id, "is_enterprise_install": "false",
             "response_url": self._response_url(), "trigger_id": f"{next(_counter)}.{int(time.time())}.trigger",

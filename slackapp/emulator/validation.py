@@ -180,9 +180,7 @@ def validate_view(view: Any, *, expected_types: frozenset[str]) -> list[str]:
     if kind not in expected_types:
         allowed = " or ".join(sorted(expected_types))
         return [_err("/view/type", f"must be {allowed} (got {kind!r})")]
-    problems = [
-        _err(f"/view/{key}", f"invalid additional property: {key}") for key in view if key not in VIEW_KEYS
-    ]
+    problems = [_err(f"/view/{key}", f"invalid additional property: {key}") for key in view if key not in VIEW_KEYS]
     blocks = view.get("blocks")
     if blocks is None:
         problems.append(_err("/view/blocks", "missing required field: blocks"))
@@ -195,9 +193,7 @@ def validate_view(view: Any, *, expected_types: frozenset[str]) -> list[str]:
     if kind == "modal":
         if view.get("title") is None:
             problems.append(_err("/view/title", "missing required field: title"))
-        has_input = isinstance(blocks, list) and any(
-            isinstance(b, dict) and b.get("type") == "input" for b in blocks
-        )
+        has_input = isinstance(blocks, list) and any(isinstance(b, dict) and b.get("type") == "input" for b in blocks)
         if has_input and view.get("submit") is None:
             problems.append(_err("/view/submit", "submit is required when a view contains input blocks"))
     external_id = view.get("external_id")

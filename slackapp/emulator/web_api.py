@@ -31,7 +31,7 @@ from slackapp.emulator.faults import FaultPlan
 from slackapp.emulator.http_server import RESPONSE_URL_PREFIX, FakeSlackHTTPServer
 from slackapp.emulator.recording import Call
 from slackapp.emulator.workspace_setup import WorkspaceSetup
-from slackapp.emulator.workspace_state import WorkspaceState
+from slackapp.emulator.workspace_state import WorkspaceState, channel_key
 
 __all__ = ["Call", "FakeSlack"]
 
@@ -114,9 +114,7 @@ class FakeSlack(WorkspaceSetup):
         """The Web API base URL for ``WebClient(base_url=...)``, e.g. ``http://127.0.0.1:53211/api/``."""
         return f"{self.base_url}/api/"
 
-    def response_url(
-        self, key: str = "r", *, channel: str | None = None, message_ts: str | None = None
-    ) -> str:
+    def response_url(self, key: str = "r", *, channel: str | None = None, message_ts: str | None = None) -> str:
         """A response_url on this server. POSTs to it are recorded as ``Call(method="response_url",
         args={...json body..., "_key": key})``. Bound to ``channel``/``message_ts``, posts apply
         ``replace_original``/``delete_original`` to that message and ``in_channel`` posts to it."""
@@ -181,13 +179,15 @@ class FakeSlack(WorkspaceSetup):
         """Current messages in a channel (a user id means the bot's DM with them), oldest first,
         thread replies included, each with at least ts, text, blocks, metadata, thread_ts, user."""
         with self._state.lock:
-            channel_id = self.dm_channel(channel) if channel[:1] in "UW" else channel
+            channel_id = channel_key(channel)
             stored = copy.deepcopy(self._state.messages.get(channel_id, []))
         defaults: dict[str, Any] = {"blocks": [], "metadata": None, "thread_ts": None, "user": None}
         return [{**{k: defaults.get(k) for k in _MESSAGE_KEYS}, **m} for m in stored]
 
     def ephemeral_messages(self, user_id: str | None = None) -> list[dict[str, Any]]:
-        """chat.postEphemeral messages (and ephemeral response_url replies), optionally for one user."""
+        """chat.postEphemeral messages (and ephemeral response_url replies), optionally for one user.
+
+        Each carries ``channel`` and ``user`` = the recipient (None for response_url replies)."""
         with self._state.lock:
             found = [m for m in self._state.ephemeral_messages if user_id is None or m["user"] == user_id]
             return copy.deepcopy(found)

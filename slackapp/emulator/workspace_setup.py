@@ -14,9 +14,7 @@ from slackapp.emulator.workspace_state import (
     WorkspaceState,
 )
 
-DEFAULT_SCOPE = (
-    "chat:write,commands,im:write,im:history,users:read,users:read.email,dnd:read,channels:history"
-)
+DEFAULT_SCOPE = "chat:write,commands,im:write,im:history,users:read,users:read.email,dnd:read,channels:history"
 
 
 class WorkspaceSetup:
@@ -76,9 +74,7 @@ class WorkspaceSetup:
         is_member: bool = True,
     ) -> None:
         """Register a channel (e.g. archived → ``is_archived``, bot not a member → ``not_in_channel``)."""
-        record = ChannelRecord(
-            channel_id, name or channel_id.lower(), False, None, is_private, is_archived, is_member
-        )
+        record = ChannelRecord(channel_id, name or channel_id.lower(), False, None, is_private, is_archived, is_member)
         with self._state.lock:
             self._state.channels[channel_id] = record
 

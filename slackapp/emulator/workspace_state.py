@@ -32,6 +32,13 @@ def invalid_arguments(*messages: str) -> ApiError:
     return ApiError("invalid_arguments", response_metadata={"messages": [f"[ERROR] {m}" for m in messages]})
 
 
+def channel_key(channel_arg: Any) -> Any:
+    """A user id names the bot's DM with that user: ``"U1"`` and ``"DU1"`` are the same channel."""
+    if isinstance(channel_arg, str) and channel_arg[:1] in ("U", "W"):
+        return "D" + channel_arg
+    return channel_arg
+
+
 def ts_to_micros(ts: str) -> int:
     """``"1700000000.000100"`` → 1700000000000100; ValueError when malformed."""
     seconds, _, fraction = ts.partition(".")
@@ -223,12 +230,11 @@ class WorkspaceState:
             return self.channels[channel_arg]
         if channel_arg[0] in "UW" and channel_arg in self.users and not self.users[channel_arg].is_bot:
             return self.open_dm(channel_arg)
-        if channel_arg.startswith("D") and channel_arg[1:] in self.users:
+        dm_user = self.users.get(channel_arg[1:]) if channel_arg.startswith("D") else None
+        if dm_user is not None and not dm_user.is_bot:
             return self.open_dm(channel_arg[1:])
         if self.auto_channels and _CHANNEL_ID.match(channel_arg):
-            channel = ChannelRecord(
-                id=channel_arg, name=channel_arg.lower(), is_private=channel_arg[0] == "G"
-            )
+            channel = ChannelRecord(id=channel_arg, name=channel_arg.lower(), is_private=channel_arg[0] == "G")
             self.channels[channel_arg] = channel
             return channel
         name = channel_arg.removeprefix("#")

@@ -29,7 +29,8 @@ def after_ack(func: Callable[..., None], services: Services) -> Callable[..., No
 
     def run(body: dict[str, Any], payload: dict[str, Any], context: Any, client: Any, respond: Any) -> None:
         values = {"body": body, "payload": payload, "context": context, "client": client, "respond": respond,
-                  "event": payload, "command": payload, "action": payload, "view": payload, "shortcut": payload, "services": services}
+                  "services": services,
+                  "event": payload, "command": payload, "action": payload, "view": payload, "shortcut": payload}
         try:
             func(**{name: values[name] for name in wanted})
         except Exception as error:

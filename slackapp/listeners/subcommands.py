@@ -61,7 +61,9 @@ def pause(services: Services, *, team_id: str, user_id: str, args: str, now: dat
         elif re.match(r"^\d{4}-\d{2}-\d{2}$", args):
             until = people.pause_until_local_date(person, args, now=now)
         else:
-            raise InvalidInput(f"I couldn't read “{args[:40]}”. Try `/coach pause 2026-12-01` or `/coach pause 3 days`.")
+            raise InvalidInput(
+                f"I couldn't read “{args[:40]}”. Try `/coach pause 2026-12-01` or `/coach pause 3 days`."
+            )
         people.pause(session, person, until=until, now=now)
         local = until.astimezone(people.zone_of(person))
     return notice(f"Paused until {local:%a %d %b %Y, %H:%M} your time. `/coach resume` to come back sooner.")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from slack_sdk.models.blocks import Block
+
 from slackapp.ids import COMMAND
 from slackapp.views.blocks import Message, context, header, section
 
 
 def help_message(subcommands: Sequence[tuple[str, str]], *, unknown: str | None = None) -> Message:
     lines = "\n".join(f"• `{COMMAND} {usage}` — {summary}" for usage, summary in subcommands)
-    blocks = [header("Flowcoach — what you can ask")]
+    blocks: list[Block] = [header("Flowcoach — what you can ask")]
     if unknown is not None:
         blocks.append(section(f"I don't know “{unknown[:60]}” yet. Here is what I can do:"))
     blocks.append(section(lines))

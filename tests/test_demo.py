@@ -1,0 +1,30 @@
+import io
+import time
+from pathlib import Path
+
+from slackapp.demo.run import run_demo
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_demo_runs_the_loop_and_prints_what_each_person_saw() -> None:
+    out = io.StringIO()
+    started = time.monotonic()
+    assert run_demo(content_dir=REPO / "content", out=out) == 0
+    assert time.monotonic() - started < 60
+    transcript = out.getvalue()
+    for expected in (
+        "Maria sees an ephemeral reply",
+        "`/coach pause [YYYY-MM-DD | N days]`",
+        "Ravi sees a DM from Flowcoach",
+        "Would you like me to coach you?",
+        "[Yes, coach me] [Not now]",
+        "You're in.",
+        "*Coaching is on.*",
+        "No problem — I won't message you.",
+        "Lee has 1 message(s) from Flowcoach",
+        "Paused until",
+        "I don't know “dance” yet",
+        "Block Kit validation errors: 0",
+    ):
+        assert expected in transcript, expected

@@ -38,6 +38,11 @@ class Call:
 
 
 CallPredicate = Callable[[Call], bool]
+_SECRET_ARGS = frozenset({"token", "client_secret", "refresh_token", "code"})
+
+
+def _redacted(args: dict[str, Any]) -> dict[str, Any]:
+    return {k: ("<redacted>" if k in _SECRET_ARGS else v) for k, v in args.items()}
 
 
 class CallLog:
@@ -82,6 +87,6 @@ class CallLog:
         first = max(0, len(calls) - 50)
         for index, call in enumerate(calls[first:], start=first + 1):
             outcome = "pending" if not call.response else ("ok" if call.ok else f"error={call.error}")
-            args = repr(call.args)
+            args = repr(_redacted(call.args))
             lines.append(f"  {index}. {call.method} [{outcome}] {args[:300]}{'…' if len(args) > 300 else ''}")
         return "\n".join(lines)

@@ -8,6 +8,7 @@ from slack_bolt import Ack, App, Respond
 
 from slackapp import ids
 from slackapp.clock import utcnow
+from slackapp.domain import analytics
 from slackapp.listeners.lazy import after_ack
 from slackapp.listeners.subcommands import SUBCOMMANDS, help_entries
 from slackapp.services import Services
@@ -33,7 +34,11 @@ def run_coach(command: dict[str, Any], respond: Respond, context: Any, services:
     handler = SUBCOMMANDS.get(name)
     if handler is None:
         return
-    message = handler(services, team_id=context.team_id, user_id=context.user_id, args=rest, now=utcnow())
+    now = utcnow()
+    message = handler(services, team_id=context.team_id, user_id=context.user_id, args=rest, now=now)
+    with services.db.session() as session:  # engagement metric; the arguments are never stored
+        analytics.record(session, now=now, team_id=context.team_id, user_id=context.user_id, name="command.used",
+                         object_type="command", object_id=name)
     respond(**message.to_kwargs(), response_type="ephemeral")
 
 

@@ -8,7 +8,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from slackapp.clock import utcnow
-from slackapp.domain import onboarding, people, workspaces
+from slackapp.domain import analytics, onboarding, people, workspaces
 from slackapp.listeners.home import publish_home
 from slackapp.listeners.lazy import ack_only, after_ack
 from slackapp.services import Services
@@ -18,6 +18,8 @@ def app_home_opened(event: dict[str, Any], context: Any, client: WebClient, serv
     now = utcnow()
     with services.db.session() as session:
         person, welcome = onboarding.first_contact(session, team_id=context.team_id, user_id=event["user"], now=now)
+        analytics.record(session, now=now, team_id=context.team_id, user_id=event["user"], name="home.opened",
+                         object_type="tab", object_id=str(event.get("tab", "home")))
         if people.profile_is_stale(person, now=now):
             user = client.users_info(user=event["user"])["user"]
             profile = user.get("profile") or {}

@@ -103,3 +103,25 @@ def test_pause_status_resume_and_bad_input(
     assert "coaching has resumed" in answer("resume")
     assert "You weren't paused" in answer("resume")
     assert "won't message you proactively" in answer("stop")
+
+
+def test_every_interaction_lands_in_the_analytics_log_without_its_text(
+    frozen_time: time_machine.Coordinates, slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    from slackapp.db.models import AnalyticsEvent
+
+    slack.app_home_opened("UREPORT1")
+    fake_slack.wait_for("views.publish")
+    slack.command("pause 2026-12-07", user_id="UREPORT1")
+    fake_slack.wait_for("response_url")
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with services.db.session() as session:
+            events = {(e.name, e.object_id): e for e in session.scalars(select(AnalyticsEvent))}
+        if ("command.used", "pause") in events:
+            break
+        time.sleep(0.05)
+    assert {("person.first_contact", "UREPORT1"), ("home.opened", "home"), ("person.paused", "UREPORT1"),
+            ("command.used", "pause")} <= set(events)
+    assert "2026-12-07" not in json.dumps(events[("command.used", "pause")].properties)
+    assert all(e.team_id == "T0001" and e.occurred_at.tzinfo is not None for e in events.values())

@@ -1,0 +1,304 @@
+"""ICS bytes → the occurrences inside a time window.
+
+Pipeline (each step bounded): byte limit → decode → split into top-level components
+(:mod:`.scan`) → group VEVENTs by UID → for each group: skip it cheaply if its text shows it lies
+outside the window, else parse with icalendar, give every time its zone, expand with
+recurring-ical-events (:mod:`.expand`) → keep the earliest ``max_occurrences``.
+
+Outcomes:
+
+* the whole feed is unusable (not iCalendar, cut off, every event broken…) → :class:`FeedRejected`
+  with a sentence for the feed's owner;
+* otherwise a :class:`ParseResult`. A broken series is skipped and counted (``skipped_series``,
+  ``problems``) while the rest works. ``truncated`` means the count or CPU bound was hit.
+  **A result is complete only if** ``result.complete`` (not truncated, nothing skipped): only then
+  may a consumer treat an occurrence missing from the result as deleted.
+
+Cancellations: cancelled events and cancelled single occurrences (a RECURRENCE-ID override with
+STATUS:CANCELLED) are *returned* with ``status == "CANCELLED"``, so their nudges can be cancelled.
+Occurrences removed with EXDATE (how Outlook cancels one meeting of a series) simply disappear.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo
+
+from icalendar import Event
+
+from slackapp.calendar.budget import BudgetExceeded, CpuBudget
+from slackapp.calendar.expand import ExpandContext, ExpandedOccurrence, SeriesError, expand_group, occurrence_id
+from slackapp.calendar.scan import FeedStructureError, ScannedFeed, decode, scan
+from slackapp.calendar.timezones import resolve_tzid
+from slackapp.calendar.vtimezone import FeedZones
+
+__all__ = ["FeedRejected", "Occurrence", "ParseResult", "parse_feed"]
+
+STATUSES = frozenset({"CONFIRMED", "TENTATIVE", "CANCELLED"})
+_MAX_PROBLEMS = 50
+_MAX_TITLE_IN_PROBLEM = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    uid: str
+    occurrence_id: str  # RECURRENCE-ID (or original start) in UTC ISO format; ISO date for all-day
+    title: str
+    description: str
+    start: datetime  # UTC for timed events; midnight in the person's zone for all-day events
+    end: datetime
+    all_day: bool  # never nudge at "midnight": consumers check this flag
+    status: str  # CONFIRMED / TENTATIVE / CANCELLED
+    attendee_count: int
+    organizer: str | None  # e-mail address without "mailto:", or None
+    sequence: int
+
+    def __post_init__(self) -> None:
+        if not self.uid or not self.occurrence_id:
+            raise ValueError("an occurrence needs a uid and an occurrence_id")
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("occurrence start and end must be timezone-aware")
+        if not self.all_day and (self.start.utcoffset() != timedelta(0) or self.end.utcoffset() != timedelta(0)):
+            raise ValueError("timed occurrences are expressed in UTC")
+        if self.end < self.start:
+            raise ValueError("an occurrence cannot end before it starts")
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown status {self.status!r}")
+        if self.attendee_count < 0:
+            raise ValueError("attendee_count cannot be negative")
+
+
+@dataclass(frozen=True, slots=True)
+class ParseResult:
+    occurrences: tuple[Occurrence, ...]  # sorted by start
+    skipped_series: int  # bad series skipped, the rest still works
+    problems: tuple[str, ...]  # human-readable reasons, no URLs or secrets
+    truncated: bool  # hit the count or CPU-time bound
+
+    @property
+    def complete(self) -> bool:
+        """True if every series was read in full: absent occurrences really are absent."""
+        return not self.truncated and self.skipped_series == 0
+
+
+class FeedRejected(Exception):
+    """The whole feed is unusable; ``reason`` is a clear sentence for its owner."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def parse_feed(
+    data: bytes,
+    *,
+    window_start: datetime,
+    window_end: datetime,
+    default_tz: ZoneInfo,
+    max_occurrences: int = 5000,
+    max_cpu_seconds: float = 5.0,
+    max_bytes: int = 5_000_000,
+) -> ParseResult:
+    """Occurrences overlapping [window_start, window_end), earliest first.
+
+    ``default_tz`` is the person's own zone: floating times (without a zone) are read in it
+    (unless the calendar names its zone with X-WR-TIMEZONE) and all-day events start at its midnight.
+    """
+    if window_start.tzinfo is None or window_end.tzinfo is None:
+        raise ValueError("window_start and window_end must be timezone-aware")
+    if window_end <= window_start:
+        raise ValueError("window_end must be after window_start")
+    if max_occurrences < 1 or max_cpu_seconds <= 0 or max_bytes < 1:
+        raise ValueError("limits must be positive")
+    if len(data) > max_bytes:
+        raise FeedRejected(f"The calendar file is larger than {_size(max_bytes)}, the most Flowcoach reads.")
+    budget = CpuBudget(max_cpu_seconds)
+    try:
+        feed = scan(decode(data))
+    except FeedStructureError as error:
+        raise FeedRejected(error.reason) from None
+    return _Run(feed, budget, window_start, window_end, default_tz, max_occurrences).run()
+
+
+class _Run:
+    def __init__(
+        self,
+        feed: ScannedFeed,
+        budget: CpuBudget,
+        window_start: datetime,
+        window_end: datetime,
+        default_tz: ZoneInfo,
+        max_occurrences: int,
+    ) -> None:
+        self.feed = feed
+        self.budget = budget
+        self.window = (window_start, window_end)
+        self.default_tz = default_tz
+        self.max_occurrences = max_occurrences
+        self.problems: list[str] = []
+        self.zones = FeedZones(feed.timezones, budget)
+        self.contexts = [self._context(index) for index in range(len(feed.headers))]
+        self.occurrences: list[Occurrence] = []
+        self.truncated = False
+        self.skipped = 0
+
+    def _context(self, calendar: int) -> ExpandContext:
+        scale = self.feed.header_value(calendar, "CALSCALE")
+        if scale and scale.strip().upper() != "GREGORIAN":
+            raise FeedRejected(
+                f"The calendar uses the {scale.strip()[:30]} calendar scale; only Gregorian calendars are supported."
+            )
+        calendar_tz: tzinfo | None = None
+        declared = self.feed.header_value(calendar, "X-WR-TIMEZONE")
+        if declared and declared.strip():
+            calendar_tz = resolve_tzid(declared)
+            if calendar_tz is None:
+                self._problem(
+                    f"calendar time zone '{_short(declared)}' is unknown; times without a zone were read "
+                    f"in your own time zone ({self.default_tz.key})"
+                )
+        start, end = self.window
+        return ExpandContext(
+            zones=self.zones,
+            floating_tz=calendar_tz or self.default_tz,
+            calendar_tz=calendar_tz,
+            person_tz=self.default_tz,
+            span_start=start.astimezone(self.default_tz),
+            span_end=end.astimezone(self.default_tz),
+            max_values=self.max_occurrences,
+            budget=self.budget,
+        )
+
+    def run(self) -> ParseResult:
+        if self.feed.ignored_lines:
+            self._problem(f"{self.feed.ignored_lines} malformed line(s) outside events were ignored")
+        usable = outside = 0
+        series_seconds = max(0.25, (self.budget.deadline - self.budget.started) / 4)
+        try:
+            for group in self.feed.groups():
+                self.budget.check()
+                if group.outside(*self.window):
+                    outside += 1
+                    continue
+                context = self.contexts[group.blocks[0].calendar]
+                try:
+                    with self.budget.allowance(series_seconds):
+                        raw, cut = expand_group(group, context)
+                except BudgetExceeded as exceeded:
+                    if exceeded.scope == "feed":
+                        raise
+                    self._skip(group.title(), "it repeats too often to expand within the time limit")
+                    continue
+                except SeriesError as error:
+                    self._skip(group.title(), error.reason)
+                    continue
+                usable += 1
+                self.truncated |= cut
+                self._collect(raw, context)
+        except BudgetExceeded:
+            self.truncated = True
+            self._problem("the calendar took too long to read; only part of it was used")
+        self.problems.extend(self.zones.problems)
+        for tzid in sorted({tzid for context in self.contexts for tzid in context.unknown_tzids})[:10]:
+            self._problem(f"time zone '{_short(tzid)}' is unknown; times in it were read in your own time zone")
+        if self.skipped and not usable and not outside and not self.truncated:
+            first = next((problem for problem in self.problems if problem.startswith("series ")), "")
+            raise FeedRejected(
+                f"The calendar file is malformed: none of its {self.skipped} event(s) could be read ({first})."
+            )
+        self._trim()
+        return ParseResult(
+            occurrences=tuple(self.occurrences),
+            skipped_series=self.skipped,
+            problems=tuple(self._capped_problems()),
+            truncated=self.truncated,
+        )
+
+    def _collect(self, raw: list[ExpandedOccurrence], context: ExpandContext) -> None:
+        fields: dict[int, tuple[str, str, str, str, int, str | None, int]] = {}
+        for item in raw:
+            key = id(item.event)
+            if key not in fields:
+                fields[key] = _event_fields(item.event)
+            uid, title, description, status, attendees, organizer, sequence = fields[key]
+            all_day = not isinstance(item.start, datetime)
+            self.occurrences.append(
+                Occurrence(
+                    uid=uid,
+                    occurrence_id=occurrence_id(item.original, context.floating_tz),
+                    title=title,
+                    description=description,
+                    start=_midnight(item.start, self.default_tz) if all_day else item.start,  # type: ignore[arg-type]
+                    end=_midnight(item.end, self.default_tz) if all_day else item.end,  # type: ignore[arg-type]
+                    all_day=all_day,
+                    status=status,
+                    attendee_count=attendees,
+                    organizer=organizer,
+                    sequence=sequence,
+                )
+            )
+        if len(self.occurrences) > 2 * self.max_occurrences:
+            self._trim()
+
+    def _trim(self) -> None:
+        self.occurrences.sort(key=lambda o: (o.start, o.uid, o.occurrence_id))
+        if len(self.occurrences) > self.max_occurrences:
+            del self.occurrences[self.max_occurrences :]
+            self.truncated = True
+
+    def _skip(self, title: str, reason: str) -> None:
+        self.skipped += 1
+        self._problem(f"series '{_short(title) or 'untitled event'}': {reason}")
+
+    def _problem(self, text: str) -> None:
+        if text not in self.problems:
+            self.problems.append(text)
+
+    def _capped_problems(self) -> list[str]:
+        if len(self.problems) <= _MAX_PROBLEMS:
+            return self.problems
+        return [*self.problems[: _MAX_PROBLEMS - 1], f"… and {len(self.problems) - _MAX_PROBLEMS + 1} more problems"]
+
+
+def _event_fields(event: Event) -> tuple[str, str, str, str, int, str | None, int]:
+    status = str(event.get("STATUS", "CONFIRMED")).strip().upper()
+    attendees = event.get("ATTENDEE")
+    count = 0 if attendees is None else len(attendees) if isinstance(attendees, list) else 1
+    sequence = event.get("SEQUENCE", 0)
+    return (
+        str(event.get("UID", "")),
+        str(event.get("SUMMARY", "")),
+        str(event.get("DESCRIPTION", "")),
+        status if status in STATUSES else "CONFIRMED",
+        count,
+        _organizer(event.get("ORGANIZER")),
+        sequence if isinstance(sequence, int) else 0,
+    )
+
+
+def _organizer(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    text = str(value).strip()
+    if text[:7].lower() == "mailto:":
+        text = text[7:].strip()
+    return text or None
+
+
+def _midnight(day: date, zone: tzinfo) -> datetime:
+    return datetime.combine(day, time(), tzinfo=zone)
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_TITLE_IN_PROBLEM else text[: _MAX_TITLE_IN_PROBLEM - 1] + "…"
+
+
+def _size(max_bytes: int) -> str:
+    if max_bytes >= 1_000_000:
+        return f"{max_bytes / 1_000_000:g} MB"
+    return f"{max_bytes / 1000:g} KB"
+

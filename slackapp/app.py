@@ -6,7 +6,7 @@ from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
 from slackapp import manifest
-from slackapp.listeners import actions, commands, events
+from slackapp.listeners import actions, calendar, commands, events, nudges, preferences
 from slackapp.listeners.errors import handle_error
 from slackapp.listeners.middleware import StrictRequestVerification, drop_event_retries
 from slackapp.oauth_store import SqlOAuthStateStore
@@ -15,7 +15,7 @@ from slackapp.slack_client import web_client
 
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
-LISTENER_MODULES = (commands, events, actions)
+LISTENER_MODULES = (commands, events, actions, calendar, nudges, preferences)
 
 
 def create_app(services: Services, *, verify_token: bool = True) -> App:

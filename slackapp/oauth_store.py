@@ -16,8 +16,12 @@ from slackapp.clock import utcnow
 from slackapp.crypto import Vault
 from slackapp.db.engine import Database
 from slackapp.db.models import OAuthState, SlackInstallation
+from slackapp.domain import workspaces
 
 logger = logging.getLogger(__name__)
+
+
+_USER_CREDENTIALS = ("user_token", "user_refresh_token", "user_token_expires_at", "user_scopes")
 
 
 def _jsonable(value: Any) -> Any:
@@ -34,13 +38,19 @@ class EncryptedInstallationStore(InstallationStore):
 
     def save(self, installation: Installation) -> None:
         data = {k: _jsonable(v) for k, v in installation.to_dict_for_copying().items()}
+        now = utcnow()
         with self.db.session() as session:
             session.add(SlackInstallation(
                 client_id=self.client_id, enterprise_id=installation.enterprise_id, team_id=installation.team_id,
                 user_id=installation.user_id, is_enterprise_install=bool(installation.is_enterprise_install),
-                has_bot=installation.bot_token is not None, installed_at=utcnow(),
+                has_bot=installation.bot_token is not None, installed_at=now,
                 encrypted_installation=self.vault.encrypt(json.dumps(data)),
             ))
+            if installation.team_id and installation.bot_token is not None:
+                # An install (or a reinstall after an uninstall) makes the workspace active again;
+                # otherwise the delivery worker would keep skipping a reinstalled team forever.
+                workspaces.ensure_active(session, team_id=installation.team_id, now=now,
+                                         name=installation.team_name or "", enterprise_id=installation.enterprise_id)
 
     def save_bot(self, bot: Bot) -> None:  # bots are saved as part of their installation
         return None
@@ -92,10 +102,25 @@ class EncryptedInstallationStore(InstallationStore):
         query = delete(SlackInstallation).where(SlackInstallation.client_id == self.client_id,
                                                 SlackInstallation.enterprise_id == enterprise_id,
                                                 SlackInstallation.team_id == team_id)
-        if user_id is not None:
-            query = query.where(SlackInstallation.user_id == user_id)
+        if user_id is None:
+            with self.db.session() as session:
+                session.execute(query)
+            return
+        # One user's tokens are gone (tokens_revoked "oauth"): forget them, but keep the bot credentials
+        # that the same row holds when this user was the installer.
+        rows = select(SlackInstallation).where(SlackInstallation.client_id == self.client_id,
+                                               SlackInstallation.enterprise_id == enterprise_id,
+                                               SlackInstallation.team_id == team_id,
+                                               SlackInstallation.user_id == user_id)
         with self.db.session() as session:
-            session.execute(query)
+            for row in session.scalars(rows):
+                if not row.has_bot:
+                    session.delete(row)
+                    continue
+                data = json.loads(self.vault.decrypt(row.encrypted_installation))
+                for key in _USER_CREDENTIALS:
+                    data[key] = None
+                row.encrypted_installation = self.vault.encrypt(json.dumps(data))
 
 
 class SqlOAuthStateStore(OAuthStateStore):

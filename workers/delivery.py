@@ -16,7 +16,7 @@ from slackapp.db.models import Delivery
 from slackapp.domain import deliveries, people, policy, workspaces
 from slackapp.services import Services
 from slackapp.slack_client import WorkspaceUnavailable
-from slackapp.views.deliveries import render_delivery
+from slackapp.views.deliveries import RenderContext, render_delivery
 from workers.pacing import wait_for_channel_slot
 
 logger = logging.getLogger(__name__)
@@ -114,7 +114,9 @@ def _decide_and_send(services: Services, client: WebClient, delivery_id: int, te
         if decision.outcome == "skip":
             deliveries.skip(session, delivery, reason=decision.reason, now=now)
             return "skipped"
-        message = render_delivery(delivery.kind, delivery.payload)
+        context = RenderContext(content=services.content, tz=people.zone_of(person), now=now,
+                                delivery_key=delivery.key)
+        message = render_delivery(delivery.kind, delivery.payload, context)
         retrying = delivery.attempts > 0
     if not _claim(services, delivery_id, now):
         return "noop"

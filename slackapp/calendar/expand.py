@@ -49,6 +49,11 @@ _BROKEN_REASONS = {
 }
 
 
+def _get(event: Event, name: str, default: Any = None) -> Any:
+    """icalendar's typed ``get`` returns a union of every value type; we check types ourselves."""
+    return event.get(name, default)
+
+
 class SeriesError(Exception):
     """This group cannot be used; ``reason`` is a short phrase for the owner."""
 
@@ -103,7 +108,7 @@ class _Series(Series):
         result = _Occurrence(adapter, start, end, sequence=self.sequence)
         result.adapter = adapter
         if start is None:  # a modification, reported as itself
-            recurrence_id = adapter.event.get("RECURRENCE-ID")
+            recurrence_id = _get(adapter.event, "RECURRENCE-ID")
             result.original = recurrence_id.dt if recurrence_id is not None else result.start
         else:  # generated from a rule; RANGE=THISANDFUTURE may have moved it
             result.original = start - adapter.move_recurrences_by
@@ -183,13 +188,13 @@ def _parse_event(text: str) -> Event:
 def _repair(event: Event) -> None:
     """Reject events missing essentials; tolerate harmless damage (empty EXDATE, odd SEQUENCE)."""
     for name in _SINGLETONS:
-        value = event.get(name)
+        value = _get(event, name)
         if isinstance(value, list):
             event[name] = value[0]
     if "DTSTART" not in event:
         raise SeriesError("it has no start time (DTSTART)")
     for name, reason in _BROKEN_REASONS.items():
-        value = event.get(name)
+        value = _get(event, name)
         if value is None:
             continue
         items = value if isinstance(value, list) else [value]
@@ -204,9 +209,14 @@ def _repair(event: Event) -> None:
                 del event[name]
             continue
         raise SeriesError(reason)
-    if not isinstance(event["DTSTART"].dt, date):
+    if not isinstance(_get(event, "DTSTART").dt, date):
         raise SeriesError(_BROKEN_REASONS["DTSTART"])
-    sequence = event.get("SEQUENCE")
+    for name in ("EXDATE", "RDATE"):  # e.g. VALUE=TIME, which RFC 5545 does not allow here
+        value = _get(event, name)
+        for prop in value if isinstance(value, list) else [] if value is None else [value]:
+            if any(not isinstance(item.dt, (date, tuple)) for item in getattr(prop, "dts", ())):
+                raise SeriesError(_BROKEN_REASONS[name])
+    sequence = _get(event, "SEQUENCE")
     if sequence is not None and not isinstance(sequence, int):
         try:
             event["SEQUENCE"] = int(str(sequence).strip())
@@ -223,7 +233,7 @@ class _Stamper:
 
     def stamp(self, event: Event) -> None:
         for name in _DATETIME_PROPERTIES:
-            value = event.get(name)
+            value = _get(event, name)
             if value is None:
                 continue
             for prop in value if isinstance(value, list) else [value]:
@@ -263,10 +273,10 @@ def _fix_until(event: Event) -> None:
     The library would read a local UNTIL as UTC (hours off) and a date UNTIL as 00:00 UTC
     (dropping that day's occurrence).
     """
-    start = event["DTSTART"].dt
+    start = _get(event, "DTSTART").dt
     if not isinstance(start, datetime) or start.tzinfo is None:
         return
-    rules = event.get("RRULE")
+    rules = _get(event, "RRULE")
     for rule in rules if isinstance(rules, list) else [rules] if rules is not None else []:
         untils = rule.get("UNTIL")
         if not untils:

@@ -171,6 +171,8 @@ class _Run:
         )
 
     def run(self) -> ParseResult:
+        if self.feed.missing_end:
+            self._problem("the calendar file does not end with END:VCALENDAR")
         if self.feed.ignored_lines:
             self._problem(f"{self.feed.ignored_lines} malformed line(s) outside events were ignored")
         usable = outside = 0

@@ -120,6 +120,7 @@ class ScannedFeed:
     timezones: list[Block]
     events: list[Block]
     ignored_lines: int
+    missing_end: bool = False  # every component is complete but END:VCALENDAR is missing
 
     def header_value(self, calendar: int, prop: str) -> str | None:
         for line in self.headers[calendar]:
@@ -132,10 +133,7 @@ class ScannedFeed:
         by_uid: dict[str, Group] = {}
         for block in self.events:
             uid = block.first_value("UID")
-            if uid:
-                key = uid.strip()
-            else:
-                key = _synthetic_uid(block)
+            key = uid.strip() if uid else _synthetic_uid(block)
             group = by_uid.get(key)
             if group is None:
                 group = by_uid[key] = Group(key)
@@ -160,6 +158,7 @@ def scan(text: str) -> ScannedFeed:
     seen_calendar = False
     depth = 0  # 0: outside any VCALENDAR, 1: inside one, 2+: inside a component
     stack: list[str] = []
+    implicit = False  # the file has no VCALENDAR wrapper
     block_name = ""
     current: list[str] = []
     broken: str | None = None
@@ -171,10 +170,13 @@ def scan(text: str) -> ScannedFeed:
         kind = match.group(1).upper() if match else ""
         name = match.group(2).upper() if match else ""
         if depth == 0:
-            if kind == "BEGIN" and name == "VCALENDAR":
+            if kind == "BEGIN" and name in ("VCALENDAR", "VEVENT") and (name == "VCALENDAR" or not seen_calendar):
                 seen_calendar = True
                 depth = 1
                 feed.headers.append([])
+                if name == "VEVENT":  # a bare event without its VCALENDAR wrapper: read it as one
+                    implicit = True
+                    stack, block_name, current, broken, depth = [name], name, [line], None, 2
             elif not seen_calendar:
                 raise FeedStructureError(_not_icalendar(line))
             else:
@@ -213,10 +215,12 @@ def scan(text: str) -> ScannedFeed:
                     depth = 1
     if not seen_calendar:
         raise FeedStructureError("This address did not return an iCalendar file (it is empty).")
-    if depth != 0:
+    if depth > 1:
         raise FeedStructureError(
-            "The calendar file is malformed: it ends before END:VCALENDAR (the download may have been cut off)."
+            "The calendar file is malformed: it ends in the middle of an event (the download may have been cut off)."
         )
+    if depth == 1 and not implicit:
+        feed.missing_end = True
     return feed
 
 

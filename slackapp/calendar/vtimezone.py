@@ -97,7 +97,7 @@ class FeedZones:
         except Exception:  # dateutil raises ValueError, TypeError, … for malformed definitions
             self.problems.append(f"time zone '{tzid[:60]}': its definition is malformed")
             return None
-        return zone  # type: ignore[no-any-return]
+        return zone
 
 
 def _materialise(zone: Any) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
 from slackapp import ids
 from slackapp.clock import utcnow
 from slackapp.domain import analytics
 from slackapp.listeners.lazy import after_ack
-from slackapp.listeners.subcommands import SUBCOMMANDS, help_entries
+from slackapp.listeners.subcommands import SUBCOMMANDS, CommandRequest, help_entries
 from slackapp.services import Services
 from slackapp.views.help import help_message
 
@@ -29,17 +30,19 @@ def ack_coach(ack: Ack, command: dict[str, Any]) -> None:
         ack(**help_message(help_entries(), unknown=unknown).to_kwargs(), response_type="ephemeral")
 
 
-def run_coach(command: dict[str, Any], respond: Respond, context: Any, services: Services) -> None:
+def run_coach(command: dict[str, Any], respond: Respond, context: Any, client: WebClient, services: Services) -> None:
     name, rest = _parse(command)
     handler = SUBCOMMANDS.get(name)
     if handler is None:
         return
     now = utcnow()
-    message = handler(services, team_id=context.team_id, user_id=context.user_id, args=rest, now=now)
+    message = handler(CommandRequest(services=services, team_id=context.team_id, user_id=context.user_id, args=rest,
+                                     now=now, trigger_id=str(command.get("trigger_id", "")), client=client))
     with services.db.session() as session:  # engagement metric; the arguments are never stored
         analytics.record(session, now=now, team_id=context.team_id, user_id=context.user_id, name="command.used",
                          object_type="command", object_id=name)
-    respond(**message.to_kwargs(), response_type="ephemeral")
+    if message is not None:
+        respond(**message.to_kwargs(), response_type="ephemeral")
 
 
 def register(app: App, services: Services) -> None:

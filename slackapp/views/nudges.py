@@ -1,0 +1,10 @@
+"""Messages and views for nudges (filled in by the calendar-moments work)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from slackapp.views.deliveries import Renderer
+
+RENDERERS: dict[str, Renderer] = {}

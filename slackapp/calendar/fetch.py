@@ -11,7 +11,8 @@ The URL is a secret (whoever has it reads the calendar) and it is chosen by a us
 * the connection then goes to the address that was checked (not to a fresh DNS answer), so a
   DNS-rebinding server cannot swap in an internal address between the check and the connect;
   the Host header, TLS SNI and certificate check still use the host name;
-* environment proxies are not used (a proxy would resolve names itself, defeating the check);
+* environment proxies are not used (a proxy would resolve names itself, defeating the check),
+  nor ~/.netrc credentials;
 * the body is streamed and abandoned past ``max_bytes`` (after decompression), and the whole
   fetch must finish within ``timeout_seconds``;
 * conditional requests (If-None-Match / If-Modified-Since) turn a 304 into ``not_modified``.
@@ -19,25 +20,21 @@ The URL is a secret (whoever has it reads the calendar) and it is chosen by a us
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
+
+from slackapp.calendar.addresses import AddressRefused, PinnedAdapter, Resolver, host_header, system_resolver, vet_host
 
 __all__ = ["FeedFetchError", "FetchPolicy", "FetchResult", "describe_url", "fetch_feed"]
-
-Resolver = Callable[[str], list[str]]
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _MAX_URL_LENGTH = 4096
 _CHUNK = 64 * 1024
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _ACCEPT = "text/calendar, text/plain;q=0.5, */*;q=0.1"
 _USER_AGENT = "Flowcoach calendar reader (+https://github.com/flowcoach)"
 
@@ -100,10 +97,12 @@ def fetch_feed(
     resolver: Resolver | None = None,
 ) -> FetchResult:
     """GET the feed. Raises FeedFetchError (never with the URL in it) when it cannot be had."""
-    resolve = resolver or _system_resolver
+    resolve = resolver or system_resolver
     own_session = session is None
     http = session if session is not None else requests.Session()
-    adapter = _PinnedAdapter()
+    if own_session:
+        http.trust_env = False  # no ~/.netrc credentials or environment settings for user-chosen hosts
+    adapter = PinnedAdapter()
     deadline = time.monotonic() + policy.timeout_seconds
     headers = {"Accept": _ACCEPT, "User-Agent": _USER_AGENT}
     if etag:
@@ -141,20 +140,19 @@ def _normalise(url: str, policy: FetchPolicy) -> str:
     if parts is None or not parts.hostname:
         raise FeedFetchError("the calendar address is not a valid link")
     scheme = parts.scheme.lower()
-    if scheme in ("webcal", "webcals"):
-        return "https" + url[len(parts.scheme) :]
-    if scheme == "https":
-        return url
+    rest = url[len(parts.scheme) :]
+    if scheme in ("webcal", "webcals", "https"):
+        return "https" + rest
     if scheme == "http":
         if policy.allow_http:
-            return url
+            return "http" + rest
         raise FeedFetchError("the calendar address must start with https:// (plain http is not allowed)")
     raise FeedFetchError("the calendar address must be an https:// (or webcal://) link")
 
 
 def _get(
     http: requests.Session,
-    adapter: _PinnedAdapter,
+    adapter: PinnedAdapter,
     url: str,
     headers: Mapping[str, str],
     policy: FetchPolicy,
@@ -170,8 +168,13 @@ def _get(
         raise failure
     parts = urlsplit(prepared.url or "")
     host = (parts.hostname or "").lower()  # IDNA-encoded by requests
-    adapter.pins[host] = _vet(host, policy, resolve)
-    prepared.headers["Host"] = _host_header(host, parts.port, parts.scheme.lower())
+    try:
+        adapter.pins[host] = vet_host(host, policy.allowed_hosts, resolve)
+    except AddressRefused as refused:
+        failure = FeedFetchError(refused.reason, retryable=refused.retryable)
+    if failure is not None:
+        raise failure
+    prepared.headers["Host"] = host_header(host, parts.port, parts.scheme.lower())
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise _timeout(policy)
@@ -264,103 +267,7 @@ def _timeout(policy: FetchPolicy) -> FeedFetchError:
     )
 
 
-def _vet(host: str, policy: FetchPolicy, resolve: Resolver) -> str:
-    """The address to connect to, after checking every address the host resolves to."""
-    allowed = host in {name.lower() for name in policy.allowed_hosts}
-    try:
-        literal = ipaddress.ip_address(host)
-    except ValueError:
-        literal = None
-    if literal is not None:
-        addresses = [str(literal)]
-    else:
-        failure: FeedFetchError | None = None
-        try:
-            addresses = list(resolve(host))
-        except (OSError, UnicodeError, ValueError):
-            failure = FeedFetchError("the calendar server's name could not be found", retryable=True)
-        if failure is not None:
-            raise failure
-    if not addresses:
-        raise FeedFetchError("the calendar server's name could not be found", retryable=True)
-    if not allowed:
-        for address in addresses:
-            if not _is_public(address):
-                raise FeedFetchError(
-                    "the calendar address points to a private or internal network address, which is not allowed"
-                )
-    return addresses[0]
-
-
-def _is_public(address: str) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    candidates: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = [ip]
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            candidates.append(ip.ipv4_mapped)
-        if ip.sixtofour is not None:
-            candidates.append(ip.sixtofour)
-        if ip.teredo is not None:
-            candidates.extend(ip.teredo)
-        if ip in _NAT64:
-            candidates.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
-    return all(
-        candidate.is_global
-        and not (
-            candidate.is_private
-            or candidate.is_loopback
-            or candidate.is_link_local
-            or candidate.is_multicast
-            or candidate.is_reserved
-            or candidate.is_unspecified
-        )
-        for candidate in candidates
-    )
-
-
-def _system_resolver(host: str) -> list[str]:
-    infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    return [str(info[4][0]).split("%", 1)[0] for info in infos]
-
-
-def _host_header(host: str, port: int | None, scheme: str) -> str:
-    shown = f"[{host}]" if ":" in host else host
-    default = 443 if scheme == "https" else 80
-    return shown if port in (None, default) else f"{shown}:{port}"
-
-
 def _size(max_bytes: int) -> str:
     if max_bytes >= 1_000_000:
         return f"{max_bytes / 1_000_000:g} MB"
     return f"{max_bytes / 1000:g} KB"
-
-
-class _PinnedAdapter(HTTPAdapter):
-    """An HTTPAdapter that connects to the vetted address for each host name (see module doc)."""
-
-    def __init__(self) -> None:
-        super().__init__(max_retries=0)
-        self.pins: dict[str, str] = {}
-
-    def get_connection_with_tls_context(
-        self,
-        request: requests.PreparedRequest,
-        verify: bool | str | None,
-        proxies: Mapping[str, str] | None = None,
-        cert: Any = None,
-    ) -> Any:
-        tls_verify = True if verify is None else verify
-        host_params, pool_kwargs = self.build_connection_pool_key_attributes(request, tls_verify, cert)
-        hostname = str(host_params["host"]).lower()
-        address = self.pins.get(hostname)
-        if address is None:  # never connect to a host we did not check
-            raise requests.ConnectionError("unvetted host")
-        pool: dict[str, Any] = dict(pool_kwargs)
-        if host_params["scheme"] == "https":
-            pool.update(server_hostname=hostname, assert_hostname=hostname)
-        return self.poolmanager.connection_from_host(
-            host=address, port=host_params["port"], scheme=host_params["scheme"], pool_kwargs=pool
-        )

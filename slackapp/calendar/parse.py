@@ -156,14 +156,13 @@ class _Run:
             if calendar_tz is None:
                 self._problem(
                     f"calendar time zone '{_short(declared)}' is unknown; times without a zone were read "
-                    f"in your own time zone ({self.default_tz.key})"
+                    f"in your own time zone ({_zone_name(self.default_tz)})"
                 )
         start, end = self.window
         return ExpandContext(
             zones=self.zones,
             floating_tz=calendar_tz or self.default_tz,
             calendar_tz=calendar_tz,
-            person_tz=self.default_tz,
             span_start=start.astimezone(self.default_tz),
             span_end=end.astimezone(self.default_tz),
             max_values=self.max_occurrences,
@@ -187,6 +186,7 @@ class _Run:
                 try:
                     with self.budget.allowance(series_seconds):
                         raw, cut = expand_group(group, context)
+                    built = self._build(raw, context)
                 except BudgetExceeded as exceeded:
                     if exceeded.scope == "feed":
                         raise
@@ -195,15 +195,25 @@ class _Run:
                 except SeriesError as error:
                     self._skip(group.title(), error.reason)
                     continue
+                except Exception as error:  # input nobody foresaw must cost this series only, not the feed
+                    self._skip(group.title(), f"it could not be read ({type(error).__name__})")
+                    continue
                 usable += 1
                 self.truncated |= cut
-                self._collect(raw, context)
+                self.occurrences.extend(built)
+                if len(self.occurrences) > 2 * self.max_occurrences:
+                    self._trim()
         except BudgetExceeded:
             self.truncated = True
             self._problem("the calendar took too long to read; only part of it was used")
-        self.problems.extend(self.zones.problems)
-        for tzid in sorted({tzid for context in self.contexts for tzid in context.unknown_tzids})[:10]:
-            self._problem(f"time zone '{_short(tzid)}' is unknown; times in it were read in your own time zone")
+        fallback = next(
+            (f"the calendar's time zone ({_zone_name(c.calendar_tz)})" for c in self.contexts if c.calendar_tz),
+            f"your own time zone ({_zone_name(self.default_tz)})",
+        )
+        for tzid, why in sorted(self.zones.failed.items())[:10]:
+            self._problem(f"time zone '{_short(tzid)}' {why}; times in it were read in {fallback}")
+        for tzid in sorted(self.zones.unknown)[:10]:
+            self._problem(f"time zone '{_short(tzid)}' is unknown; times in it were read in {fallback}")
         if self.skipped and not usable and not outside and not self.truncated:
             first = next((problem for problem in self.problems if problem.startswith("series ")), "")
             raise FeedRejected(
@@ -217,22 +227,28 @@ class _Run:
             truncated=self.truncated,
         )
 
-    def _collect(self, raw: list[ExpandedOccurrence], context: ExpandContext) -> None:
+    def _build(self, raw: list[ExpandedOccurrence], context: ExpandContext) -> list[Occurrence]:
+        built: list[Occurrence] = []
         fields: dict[int, tuple[str, str, str, str, int, str | None, int]] = {}
         for item in raw:
             key = id(item.event)
             if key not in fields:
                 fields[key] = _event_fields(item.event)
             uid, title, description, status, attendees, organizer, sequence = fields[key]
-            all_day = not isinstance(item.start, datetime)
-            self.occurrences.append(
+            start, end = item.start, item.end
+            all_day = not isinstance(start, datetime)
+            if not isinstance(start, datetime):
+                start = _midnight(start, self.default_tz)
+            if not isinstance(end, datetime):
+                end = _midnight(end, self.default_tz)
+            built.append(
                 Occurrence(
                     uid=uid,
                     occurrence_id=occurrence_id(item.original, context.floating_tz),
                     title=title,
                     description=description,
-                    start=_midnight(item.start, self.default_tz) if all_day else item.start,  # type: ignore[arg-type]
-                    end=_midnight(item.end, self.default_tz) if all_day else item.end,  # type: ignore[arg-type]
+                    start=start,
+                    end=end,
                     all_day=all_day,
                     status=status,
                     attendee_count=attendees,
@@ -240,8 +256,7 @@ class _Run:
                     sequence=sequence,
                 )
             )
-        if len(self.occurrences) > 2 * self.max_occurrences:
-            self._trim()
+        return built
 
     def _trim(self) -> None:
         self.occurrences.sort(key=lambda o: (o.start, o.uid, o.occurrence_id))
@@ -290,6 +305,10 @@ def _organizer(value: object) -> str | None:
     return text or None
 
 
+def _zone_name(zone: tzinfo | None) -> str:
+    return str(getattr(zone, "key", None) or zone)
+
+
 def _midnight(day: date, zone: tzinfo) -> datetime:
     return datetime.combine(day, time(), tzinfo=zone)
 
@@ -303,4 +322,3 @@ def _size(max_bytes: int) -> str:
     if max_bytes >= 1_000_000:
         return f"{max_bytes / 1_000_000:g} MB"
     return f"{max_bytes / 1000:g} KB"
-

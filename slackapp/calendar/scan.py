@@ -17,11 +17,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-__all__ = ["Block", "FeedStructureError", "Group", "ScannedFeed", "decode", "scan"]
+__all__ = ["Block", "FeedStructureError", "Group", "ScannedFeed", "decode", "scan", "value_colon"]
 
-# Same expressions as icalendar.parser.content_line (UFOLD / NEWLINE).
-_UNFOLD = re.compile(r"(?:(?<!\n)\r\n|(?<![\r\n])\n)(?:\r?\n)*[ \t]")
-_NEWLINE = re.compile(r"\r?\n")
+# Equivalent to icalendar's UFOLD, r"(?:(?<!\n)\r\n|(?<![\r\n])\n)(?:\r?\n)*[ \t]" (a leftmost match
+# always starts at the first newline of a run, so its look-behinds change nothing), but ~3x faster.
+# Lines are then split on "\r?\n" like icalendar's NEWLINE.
+_UNFOLD = re.compile(r"\r?\n(?:\r?\n)*[ \t]")
 _BOUNDARY = re.compile(r"(BEGIN|END):([A-Za-z0-9-]+)\s*$", re.IGNORECASE)
 _DATE_VALUE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 # RRULE, RDATE, EXRULE make a series recurring; DURATION needs real parsing to know the end.
@@ -55,7 +56,7 @@ class Block:
         depth = 0
         prefix_len = len(prop)
         for line in self.lines[1:-1]:
-            match = _BOUNDARY.match(line)
+            match = _BOUNDARY.match(line) if line[0] in "BEbe" else None
             if match:
                 depth += 1 if match.group(1).upper() == "BEGIN" else -1
                 continue
@@ -153,7 +154,8 @@ def decode(data: bytes) -> str:
 
 def scan(text: str) -> ScannedFeed:
     """Split the text into calendar headers and top-level component blocks."""
-    lines = _NEWLINE.split(_UNFOLD.sub("", text))
+    if "\n " in text or "\n\t" in text:  # a fold needs one of these
+        text = _UNFOLD.sub("", text)
     feed = ScannedFeed(headers=[], timezones=[], events=[], ignored_lines=0)
     seen_calendar = False
     depth = 0  # 0: outside any VCALENDAR, 1: inside one, 2+: inside a component
@@ -162,11 +164,13 @@ def scan(text: str) -> ScannedFeed:
     block_name = ""
     current: list[str] = []
     broken: str | None = None
-    for raw in lines:
+    for raw in text.split("\n"):
+        if raw.endswith("\r"):
+            raw = raw[:-1]
         line = raw.strip().lstrip("\ufeff") if depth == 0 else raw
         if not line:
             continue
-        match = _BOUNDARY.match(line)
+        match = _BOUNDARY.match(line) if line[0] in "BEbe" else None
         kind = match.group(1).upper() if match else ""
         name = match.group(2).upper() if match else ""
         if depth == 0:
@@ -244,15 +248,24 @@ def _not_icalendar(first_line: str) -> str:
     return "This address did not return an iCalendar file (it does not start with BEGIN:VCALENDAR)."
 
 
-def _raw_value(line: str) -> str:
-    """The value part of a content line: after the first colon that is not inside quotes."""
+def value_colon(line: str) -> int:
+    """Index of the colon that ends the name and parameters (the first one outside quotes), or -1."""
+    colon = line.find(":")
+    if colon < 0 or line.find('"', 0, colon) < 0:
+        return colon
     in_quotes = False
     for index, char in enumerate(line):
         if char == '"':
             in_quotes = not in_quotes
         elif char == ":" and not in_quotes:
-            return line[index + 1 :]
-    return ""
+            return index
+    return -1
+
+
+def _raw_value(line: str) -> str:
+    """The value part of a content line (no unescaping)."""
+    colon = value_colon(line)
+    return line[colon + 1 :] if colon >= 0 else ""
 
 
 def _date_of(line: str) -> date | None:

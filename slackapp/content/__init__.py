@@ -5,7 +5,18 @@ See ``content/README.md`` for the file format.
 
 from slackapp.content.check import run_content_check
 from slackapp.content.loader import KINDS, load_content
-from slackapp.content.model import Competency, ContentError, ContentLibrary, ContentProblem, Skill
+from slackapp.content.model import (
+    Competency,
+    ContentError,
+    ContentLibrary,
+    ContentProblem,
+    Guide,
+    GuideSection,
+    MomentRule,
+    Question,
+    QuestionSet,
+    Skill,
+)
 
 __all__ = [
     "KINDS",
@@ -13,6 +24,11 @@ __all__ = [
     "ContentError",
     "ContentLibrary",
     "ContentProblem",
+    "Guide",
+    "GuideSection",
+    "MomentRule",
+    "Question",
+    "QuestionSet",
     "Skill",
     "load_content",
     "run_content_check",

@@ -6,7 +6,9 @@ keys: ``kind`` (which kind of content it holds) and ``items`` (a non-empty list 
 that kind). Files are read in sorted path order; several files may hold the same kind.
 
 Adding a kind: write ``parse_<thing>(reader, node) -> Thing | None`` in its own module (see
-``competencies.py``), add a ``Kind`` to ``KINDS`` and a tuple field to ``ContentLibrary``.
+``competencies.py``; ``moments.py`` for optional fields and references), add a ``Kind`` to
+``KINDS`` and a tuple field to ``ContentLibrary``. References between items (for example a
+moment's ``prep_guide_id``) go through ``reader.refer`` and are resolved across all files.
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ from typing import Any
 import yaml
 
 from slackapp.content.competencies import parse_competency
+from slackapp.content.guides import parse_guide
 from slackapp.content.model import ContentError, ContentLibrary, ContentProblem
+from slackapp.content.moments import parse_moment
+from slackapp.content.question_sets import parse_question_set
 from slackapp.content.reader import FileReader, IdRegistry, describe
 from slackapp.content.source import read_yaml
 
@@ -38,7 +43,15 @@ class Kind:
 
 
 KINDS: Mapping[str, Kind] = MappingProxyType(
-    {kind.name: kind for kind in (Kind("competencies", "competencies", parse_competency),)}
+    {
+        kind.name: kind
+        for kind in (
+            Kind("competencies", "competencies", parse_competency),
+            Kind("question_sets", "question_sets", parse_question_set),
+            Kind("guides", "guides", parse_guide),
+            Kind("moments", "moments", parse_moment),
+        )
+    }
 )
 
 

@@ -14,13 +14,15 @@ from typing import TypeVar
 
 import yaml
 
-from slackapp.content.model import ContentProblem, text_problem
+from slackapp.content.model import ContentProblem, body_problem, count_problem, range_problem, text_problem
 from slackapp.content.source import node_line
 
 T = TypeVar("T")
 
 _TAG = "tag:yaml.org,2002:"
 _STR, _NULL, _SEQ, _MAP, _MERGE = (_TAG + name for name in ("str", "null", "seq", "map", "merge"))
+_INT, _BOOL = _TAG + "int", _TAG + "bool"
+_SCALARS = yaml.constructor.SafeConstructor()  # only used for its int and bool parsing
 _TYPE_NAMES = {
     _STR: "string",
     _NULL: "null",
@@ -186,6 +188,53 @@ class FileReader:
             return None
         value = " ".join(raw.split())
         return value if self.check(node, label, text_problem(value, max_length)) else None
+
+    def body(self, node: yaml.Node | None, label: str, *, max_length: int) -> str | None:
+        """A multi-line text (e.g. mrkdwn from a ``|`` block): line breaks are kept, trailing
+        spaces on each line and blank lines at the start and end are dropped."""
+        raw = self.string(node, label)
+        if raw is None or node is None:
+            return None
+        value = "\n".join(line.rstrip() for line in raw.strip().splitlines())
+        return value if self.check(node, label, body_problem(value, max_length)) else None
+
+    def integer(self, node: yaml.Node | None, label: str, *, minimum: int, maximum: int) -> int | None:
+        """A whole number from ``minimum`` to ``maximum``."""
+        if node is None:
+            return None
+        if not isinstance(node, yaml.ScalarNode) or node.tag != _INT:
+            self.report(node, _join(label, f"must be a whole number, got {describe(node)}"))
+            return None
+        value = int(_SCALARS.construct_yaml_int(node))
+        return value if self.check(node, label, range_problem(value, minimum, maximum)) else None
+
+    def boolean(self, node: yaml.Node | None, label: str) -> bool | None:
+        """``true`` or ``false``."""
+        if node is None:
+            return None
+        if not isinstance(node, yaml.ScalarNode) or node.tag != _BOOL:
+            self.report(node, _join(label, f"must be true or false, got {describe(node)}"))
+            return None
+        return bool(_SCALARS.construct_yaml_bool(node))
+
+    def count(
+        self,
+        node: yaml.Node | None,
+        items: Sequence[object] | None,
+        label: str,
+        *,
+        minimum: int,
+        maximum: int,
+        noun: str,
+    ) -> bool:
+        """Check that a list (``items``, read from ``node``) has ``minimum`` to ``maximum`` items.
+
+        ``noun`` names the items in messages. Returns False (reporting nothing more) when the
+        list itself was missing or invalid.
+        """
+        if node is None or items is None:
+            return False
+        return self.check(node, label, count_problem(len(items), minimum, maximum, noun))
 
     def identifier(self, node: yaml.Node | None, label: str, rule: Callable[[str], str | None]) -> str | None:
         """An id string that satisfies ``rule`` (which returns a problem or None)."""

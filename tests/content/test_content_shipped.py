@@ -36,7 +36,10 @@ def test_shipped_content_passes_the_check(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.chdir(CONTENT.parent)
     out = io.StringIO()
     assert run_content_check(Path("content"), out) == 0, out.getvalue()
-    assert re.fullmatch(r"content OK: \d+ competencies, \d+ skills in content\n", out.getvalue())
+    assert re.fullmatch(
+        r"content OK: \d+ competencies, \d+ skills, \d+ moments, \d+ guides, \d+ question sets in content\n",
+        out.getvalue(),
+    )
 
 
 def test_competency_model_shape(library: ContentLibrary) -> None:
@@ -69,3 +72,71 @@ def test_indicators_are_written_as_observable_sentences(library: ContentLibrary)
         assert indicator[0].isupper() and indicator.endswith("."), indicator
         first_word = indicator.split()[0]
         assert first_word.endswith("s"), indicator
+
+
+# -- moments, guides and question sets ---------------------------------------------------------
+
+
+def test_every_moment_has_a_guide_and_its_own_reflection(library: ContentLibrary) -> None:
+    assert len(library.moments) >= 7
+    reflection_sets = [moment.reflection_set_id for moment in library.moments]
+    assert len(set(reflection_sets)) == len(reflection_sets)
+    for moment in library.moments:
+        assert moment.prep_guide_id is not None and moment.reflection_set_id is not None, moment.id
+        assert library.guide(moment.prep_guide_id).id == moment.prep_guide_id
+        assert library.question_set(moment.reflection_set_id).id == moment.reflection_set_id
+    assert library.question_set("general-reflection").questions
+
+
+def test_guides_are_short_enough_to_read_in_two_minutes(library: ContentLibrary) -> None:
+    for guide in library.guides:
+        assert guide.reading_minutes <= 2, (guide.id, guide.word_count)
+        assert 3 <= len(guide.checklist) <= 6, guide.id
+        headings = [section.heading for section in guide.sections]
+        assert headings[:3] == ["Before", "During", "After"], guide.id
+
+
+def test_guides_are_written_to_the_standard(library: ContentLibrary) -> None:
+    # content/README.md: the summary is one or two sentences; checklist items are sentences
+    # starting with a capital letter; bodies are mrkdwn bullet lists.
+    for guide in library.guides:
+        sentences = re.findall(r"[.!?](?:\s|$)", guide.summary)
+        assert 1 <= len(sentences) <= 2, guide.id
+        for item in guide.checklist:  # each starts with a verb: at least not with a condition or article
+            assert item[0].isupper() and item.endswith((".", "?", '?"')), item
+            assert item.split()[0] not in {"If", "When", "The", "A", "An", "Your"}, item
+        for section in guide.sections:
+            assert all(line.startswith("• ") for line in section.body.splitlines()), (guide.id, section.heading)
+    cliches = ("synergy", "circle back", "touch base", "low-hanging fruit", "guys", "rockstar", "ninja")
+    text = " ".join(
+        " ".join((guide.summary, *guide.checklist, *(section.body for section in guide.sections)))
+        for guide in library.guides
+    ).lower()
+    assert not [phrase for phrase in cliches if phrase in text]
+
+
+def test_reflection_sets_are_short_questions(library: ContentLibrary) -> None:
+    for question_set in library.question_sets:
+        assert 2 <= len(question_set.questions) <= 4, question_set.id
+        assert question_set.questions[0].required, question_set.id
+        for question in question_set.questions:
+            assert question.text.endswith("?"), question.text
+    interview = library.question_set("interview-reflection")
+    assert {question.id for question in interview.questions} >= {"evidence", "bias-check"}
+
+
+def test_readme_examples_are_valid_content(tmp_path: Path) -> None:
+    # The README's examples of the new kinds load (with the shipped competencies), so the
+    # documentation cannot drift from the schema.
+    readme = (CONTENT / "README.md").read_text(encoding="utf-8")
+    examples = re.findall(r"```yaml\n(.*?)```", readme, flags=re.DOTALL)
+    kinds = {re.match(r"kind: (\w+)", example).group(1): example for example in examples}  # type: ignore[union-attr]
+    assert set(kinds) == {"competencies", "question_sets", "guides", "moments"}
+    (tmp_path / "competencies.yml").write_text(
+        (CONTENT / "competencies.yml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    for kind in ("question_sets", "guides", "moments"):
+        (tmp_path / f"{kind}.yml").write_text(kinds[kind], encoding="utf-8")
+    example = load_content(tmp_path)
+    assert example.classify(title="Catch-up with Sam", attendee_count=2) is example.moment("one-on-one")
+    assert example.classify(title="Interview 1:1") is None

@@ -113,6 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     quiet = args.command in ("demo", "content", "secret-key")  # their output is the point: no log noise
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # import-time noise, not news
     try:
         return int(args.func(args))
     except SettingsError as exc:

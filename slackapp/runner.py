@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import threading
 
 from slack_sdk.errors import SlackApiError
 
@@ -14,6 +16,30 @@ logger = logging.getLogger(__name__)
 
 def _say(line: str) -> None:
     print(f"flowcoach: {line}", file=sys.stderr)
+
+
+def _slack_rejection(exc: BaseException) -> SlackApiError | None:
+    """The Web API error behind ``exc``: Bolt re-raises a failed auth.test as a BoltError."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, SlackApiError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _stop_on_sigterm() -> None:
+    """`docker stop`, systemd and Kubernetes send SIGTERM: leave the serving loop like on Ctrl-C, so the
+    embedded queue is stopped (in-flight jobs finish) instead of the process dying mid-job."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def _exit(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, _exit)
 
 
 def run_serve(settings: Settings, *, socket_mode: bool, host: str) -> int:
@@ -49,12 +75,15 @@ def run_serve(settings: Settings, *, socket_mode: bool, host: str) -> int:
     runtime.install(services)
     try:
         app = create_app(services)
-    except SlackApiError as exc:
-        _say(f"Slack rejected SLACK_BOT_TOKEN ({exc.response.get('error')}); check the token and SLACK_API_URL")
+    except Exception as exc:  # a rejected token (wrapped by Bolt), or Slack unreachable at start-up
+        rejection = _slack_rejection(exc)
+        if rejection is not None:
+            _say(f"Slack rejected SLACK_BOT_TOKEN ({rejection.response.get('error')}); "
+                 "check the token and SLACK_API_URL")
+        else:
+            _say(f"could not reach Slack at {settings.api_url} ({type(exc).__name__})")
         return 1
-    except Exception as exc:  # e.g. Slack unreachable at start-up
-        _say(f"could not reach Slack at {settings.api_url} ({type(exc).__name__})")
-        return 1
+    _stop_on_sigterm()
     queue = None
     if settings.embedded_queue:
         queue = EmbeddedQueue(services.redis, dispatch_interval=settings.dispatch_interval_seconds).start()

@@ -60,7 +60,8 @@ class EmbeddedQueue:
 
     def _work(self) -> None:
         while not self._stop.is_set():
-            self.worker.work(burst=False, logging_level="WARNING", max_idle_time=None)
+            # RQ's dequeue blocks until a job arrives; max_idle_time lets the loop notice stop()
+            self.worker.work(burst=False, logging_level="WARNING", max_idle_time=1)
             self._stop.wait(0.1)
 
     def _schedule(self) -> None:

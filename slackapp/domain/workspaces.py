@@ -48,8 +48,15 @@ def is_active(session: Session, team_id: str) -> bool:
 
 
 def deactivate(session: Session, *, team_id: str, now: datetime, reason: str) -> int:
-    """Stop all work for the workspace; returns how many pending deliveries were cancelled."""
-    workspace = ensure_active(session, team_id=team_id, now=now)
+    """Stop all work for the workspace; returns how many pending deliveries were cancelled.
+
+    Slack sends both tokens_revoked and app_uninstalled on an uninstall: the second is a no-op."""
+    workspace = find(session, team_id)
+    if workspace is None:
+        workspace = Workspace(team_id=team_id, name="", installed_at=now, active=False)
+        session.add(workspace)
+    elif not workspace.active:
+        return deliveries.cancel_all_for_team(session, team_id=team_id, reason=reason, now=now)
     workspace.active = False
     workspace.uninstalled_at = now
     cancelled = deliveries.cancel_all_for_team(session, team_id=team_id, reason=reason, now=now)

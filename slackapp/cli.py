@@ -114,6 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # import-time noise, not news
+    # These log request URLs and bodies at DEBUG: calendar addresses and tokens are secrets.
+    for name in ("urllib3", "slack_sdk", "slack_bolt.oauth"):
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLogger(name).level))
     try:
         return int(args.func(args))
     except SettingsError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -34,7 +35,9 @@ class BackgroundServer:
             for channel in list(server._map.values()):
                 channel.close()
 
-        server.trigger.pull_trigger(close_everything)
+        # The loop, woken by a worker, may run close_everything before our own wake-up write lands.
+        with contextlib.suppress(OSError):
+            server.trigger.pull_trigger(close_everything)
         self._thread.join(timeout=5)
         server.task_dispatcher.shutdown(timeout=2)
 

@@ -36,6 +36,7 @@ class Settings:
     dispatch_interval_seconds: int = 10
     review_hours: int = 24
     feed_allowed_hosts: frozenset[str] = field(default_factory=frozenset)
+    calendar_webhook_secret: str = ""
     oauth_scopes: tuple[str, ...] = ()
 
     @property
@@ -66,6 +67,7 @@ _ENV_DOC: dict[str, tuple[str, str]] = {
     "FLOWCOACH_ADMINS": ("", "Comma-separated Slack user ids of program admins (L&D)."),
     "PORT": ("3000", "HTTP port for `flowcoach serve`."),
     "FLOWCOACH_DISPATCH_INTERVAL": ("10", "Seconds between dispatcher ticks (outbox → queue)."),
+    "FLOWCOACH_CALENDAR_WEBHOOK_SECRET": ("", "Shared secret for POST /calendar/events (unset: webhook off)."),
     "FLOWCOACH_FEED_ALLOWED_HOSTS": ("", "Comma-separated calendar hosts allowed to resolve to private "
                                      "addresses (intranets, tests)."),
 }
@@ -176,6 +178,7 @@ def load_settings(env: Mapping[str, str], *, require_slack: bool = True) -> Sett
         port=port,
         dispatch_interval_seconds=interval,
         feed_allowed_hosts=hosts,
+        calendar_webhook_secret=get("FLOWCOACH_CALENDAR_WEBHOOK_SECRET") or "",
     )
 
 

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 from rq import Queue, SimpleWorker
 from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
 
-from workers import jobs
+from workers import calendar_jobs, jobs
 from workers.queues import QUEUE_NAMES
 
 logger = logging.getLogger(__name__)
+FEED_SYNC_EVERY_SECONDS = 300  # as in workers/cron_config.py
+HOUSEKEEPING_EVERY_SECONDS = 24 * 3600
 
 
 class ThreadWorker(SimpleWorker):
@@ -73,8 +76,17 @@ class EmbeddedQueue:
                 logger.exception("scheduler pass failed")
 
     def _dispatch(self) -> None:
+        """What `flowcoach cron` does in production: dispatcher ticks, feed syncs, housekeeping."""
+        last_feed_sync = last_housekeeping = 0.0
         while not self._stop.wait(self.dispatch_interval):
             try:
                 jobs.dispatch_tick()
+                now = time.monotonic()
+                if now - last_feed_sync >= FEED_SYNC_EVERY_SECONDS:
+                    last_feed_sync = now
+                    calendar_jobs.sync_due_feeds()
+                if now - last_housekeeping >= HOUSEKEEPING_EVERY_SECONDS:
+                    last_housekeeping = now
+                    jobs.housekeeping()
             except Exception:
                 logger.exception("dispatcher tick failed")

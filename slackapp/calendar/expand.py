@@ -19,7 +19,7 @@ with the x-wr-timezone package (the same call ``recurring_ical_events.of`` makes
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any
 
@@ -58,6 +58,7 @@ class ExpandedOccurrence:
     start: date  # a date for all-day, else an aware datetime
     end: date
     original: date  # RECURRENCE-ID, or the unmoved start
+    single: bool = False  # a one-off event: its identity must not change when it is moved
 
 
 class _Adapter(EventAdapter):
@@ -148,9 +149,11 @@ def expand_group(group: Group, context: ExpandContext) -> tuple[list[ExpandedOcc
     except Exception as error:
         raise SeriesError(f"it could not be read ({type(error).__name__})") from error
     result: list[ExpandedOccurrence] = []
+    single = len(events) == 1 and not any(k in events[0] for k in ("RRULE", "RDATE", "RECURRENCE-ID"))
     try:
         for occurrence in series.between(context.span_start, context.span_end):
-            result.append(_raw(occurrence, context))
+            raw = _raw(occurrence, context)
+            result.append(replace(raw, single=True) if single else raw)
     except Exception as error:
         raise SeriesError(f"its occurrences could not be computed ({type(error).__name__})") from error
     return result, series.truncated

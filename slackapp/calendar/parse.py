@@ -36,6 +36,7 @@ from slackapp.calendar.vtimezone import FeedZones
 __all__ = ["FeedRejected", "Occurrence", "ParseResult", "parse_feed"]
 
 STATUSES = frozenset({"CONFIRMED", "TENTATIVE", "CANCELLED"})
+SINGLE = "single"  # occurrence_id of a one-off (non-recurring) event
 _MAX_PROBLEMS = 50
 _MAX_TITLE_IN_PROBLEM = 60
 
@@ -43,7 +44,8 @@ _MAX_TITLE_IN_PROBLEM = 60
 @dataclass(frozen=True, slots=True)
 class Occurrence:
     uid: str
-    occurrence_id: str  # RECURRENCE-ID (or original start) in UTC ISO format; ISO date for all-day
+    occurrence_id: str  # RECURRENCE-ID (or original start) in UTC ISO format; ISO date for all-day;
+    # SINGLE for a one-off event, so that moving it keeps its identity (and moves its nudges)
     title: str
     description: str
     start: datetime  # UTC for timed events; midnight in the person's zone for all-day events
@@ -244,7 +246,7 @@ class _Run:
             built.append(
                 Occurrence(
                     uid=uid,
-                    occurrence_id=occurrence_id(item.original, context.floating_tz),
+                    occurrence_id=SINGLE if item.single else occurrence_id(item.original, context.floating_tz),
                     title=title,
                     description=description,
                     start=start,

@@ -118,7 +118,9 @@ def delivery(services: Services, key: str) -> Delivery:
 def occurrence(services: Services, original: datetime, uid: str = UID) -> CalendarOccurrence:
     with services.db.session() as session:
         row = session.scalar(select(CalendarOccurrence).where(CalendarOccurrence.event_uid == uid,
-                                                              CalendarOccurrence.occurrence_id == original.isoformat()))
+                                                              # one-off events are identified as "single"
+                                                              CalendarOccurrence.occurrence_id.in_(
+                                                                  (original.isoformat(), "single"))))
         assert row is not None
         return row
 

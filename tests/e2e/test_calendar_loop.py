@@ -65,7 +65,7 @@ class CalendarServer:
                 self.end_headers()
                 self.wfile.write(outer.body)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+            def log_message(self, format: str, *args: Any) -> None:
                 return None
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

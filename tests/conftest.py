@@ -26,6 +26,7 @@ from slackapp.content import ContentLibrary, load_content
 from slackapp.crypto import Vault
 from slackapp.db import Database, make_engine, upgrade
 from slackapp.db.models import Base
+from slackapp.emulator.calendar_feed import CalendarFeedServer
 from slackapp.emulator.sender import SlackSender
 from slackapp.emulator.web_api import FakeSlack
 from slackapp.server import BackgroundServer
@@ -111,6 +112,13 @@ def frozen_time() -> Iterator[time_machine.Coordinates]:
     """Time starts on a Monday 10:00 London and keeps ticking (so HTTP timeouts still work)."""
     with time_machine.travel(MONDAY_10AM, tick=True) as traveller:
         yield traveller
+
+
+@pytest.fixture
+def calendar_server() -> Iterator[CalendarFeedServer]:
+    """A local private-ICS server; tests set ``.body``. Its host must be in feed_allowed_hosts."""
+    with CalendarFeedServer() as server:
+        yield server
 
 
 @pytest.fixture

@@ -9,11 +9,8 @@ is saved privately. Moving and cancelling the meeting move and cancel the nudges
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -22,6 +19,7 @@ from sqlalchemy import select
 
 from slackapp import ids
 from slackapp.db.models import CalendarFeed, Delivery, Reflection
+from slackapp.emulator.calendar_feed import CalendarFeedServer
 from slackapp.emulator.sender import SlackSender
 from slackapp.emulator.web_api import FakeSlack
 from slackapp.services import Services
@@ -30,7 +28,7 @@ from tests.conftest import JobRunner
 USER = "UNYC"
 MONDAY = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # Monday 10:00 in New York
 PREP_AT = datetime(2026, 11, 24, 14, 45, tzinfo=UTC)  # Tuesday 09:45 New York
-SECRET_PATH = "/private-7f3a9c2e/basic.ics"
+SECRET_PATH = "/private-7f3a9c2e/basic.ics"  # the calendar_server fixture's default path
 
 
 def ics(start: str = "20261124T100000", end: str = "20261124T103000", status: str = "CONFIRMED") -> bytes:
@@ -44,49 +42,9 @@ def ics(start: str = "20261124T100000", end: str = "20261124T103000", status: st
     ).encode()
 
 
-class CalendarServer:
-    """A local stand-in for Google/Outlook's private ICS address."""
-
-    def __init__(self) -> None:
-        self.body = ics()
-        self.requests: list[str] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                outer.requests.append(self.path)
-                if self.path != SECRET_PATH:
-                    self.send_response(404)
-                    self.end_headers()
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", "text/calendar; charset=utf-8")
-                self.send_header("Content-Length", str(len(outer.body)))
-                self.end_headers()
-                self.wfile.write(outer.body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return None
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}{SECRET_PATH}"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def calendar_server() -> Iterator[CalendarServer]:
-    server = CalendarServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def loop(services: Services, fake_slack: FakeSlack, calendar_server: CalendarServer) -> Services:
+def loop(services: Services, fake_slack: FakeSlack, calendar_server: CalendarFeedServer) -> Services:
+    calendar_server.body = ics()
     services.settings = replace(services.settings, feed_allowed_hosts=frozenset({"127.0.0.1"}))
     fake_slack.add_user(USER, name="dana", real_name="Dana Reyes", tz="America/New_York", email="dana@example.com")
     return services
@@ -135,7 +93,7 @@ def _delivery(services: Services, kind: str) -> Delivery:
 
 def test_connect_nudge_before_reflect_after_and_save_privately(
     loop: Services, slack: SlackSender, fake_slack: FakeSlack, job_runner: JobRunner,
-    calendar_server: CalendarServer,
+    calendar_server: CalendarFeedServer,
 ) -> None:
     with time_machine.travel(MONDAY, tick=True):
         result = connect(slack, fake_slack, job_runner, calendar_server.url)
@@ -177,7 +135,7 @@ def test_connect_nudge_before_reflect_after_and_save_privately(
 
 def test_no_prep_during_do_not_disturb_or_while_paused(
     loop: Services, slack: SlackSender, fake_slack: FakeSlack, job_runner: JobRunner,
-    calendar_server: CalendarServer,
+    calendar_server: CalendarFeedServer,
 ) -> None:
     with time_machine.travel(MONDAY, tick=True):
         connect(slack, fake_slack, job_runner, calendar_server.url)
@@ -198,7 +156,7 @@ def test_no_prep_during_do_not_disturb_or_while_paused(
 
 def test_paused_people_get_no_prep(
     loop: Services, slack: SlackSender, fake_slack: FakeSlack, job_runner: JobRunner,
-    calendar_server: CalendarServer,
+    calendar_server: CalendarFeedServer,
 ) -> None:
     with time_machine.travel(MONDAY, tick=True):
         connect(slack, fake_slack, job_runner, calendar_server.url)
@@ -211,7 +169,7 @@ def test_paused_people_get_no_prep(
 
 def test_moving_and_cancelling_the_meeting_moves_and_cancels_its_nudges(
     loop: Services, slack: SlackSender, fake_slack: FakeSlack, job_runner: JobRunner,
-    calendar_server: CalendarServer,
+    calendar_server: CalendarFeedServer,
 ) -> None:
     from workers.calendar_jobs import sync_feed_now
 

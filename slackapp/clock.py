@@ -1,10 +1,31 @@
-"""The single ``now()`` seam: everything that needs the time asks here (or takes ``now``)."""
+"""The single ``now()`` seam: everything that needs the time asks here (or takes ``now``).
 
-from datetime import UTC, datetime
+``fast_forward`` exists for `flowcoach demo`, which shows a day of calendar moments in seconds. Nothing
+else moves the clock; tests use time-machine instead.
+"""
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+_lock = threading.Lock()
+_offset = timedelta(0)
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return datetime.now(UTC) + _offset
+
+
+def fast_forward(to: datetime) -> None:
+    """Make utcnow() read ``to`` from now on (process-wide)."""
+    global _offset
+    with _lock:
+        _offset = to - datetime.now(UTC)
+
+
+def reset() -> None:
+    global _offset
+    with _lock:
+        _offset = timedelta(0)
 
 
 def ensure_utc(value: datetime) -> datetime:

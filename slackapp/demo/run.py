@@ -8,12 +8,15 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from slackapp import clock
 from slackapp.app import create_app
 from slackapp.bootstrap import build_services
 from slackapp.content import ContentError, load_content
 from slackapp.crypto import Vault
 from slackapp.db import Database, make_engine, upgrade
+from slackapp.demo.calendar_script import calendar_loop
 from slackapp.demo.transcript import Transcript
+from slackapp.emulator.calendar_feed import CalendarFeedServer
 from slackapp.emulator.sender import SlackSender
 from slackapp.emulator.web_api import FakeSlack
 from slackapp.server import BackgroundServer
@@ -53,7 +56,8 @@ def _response(fake: FakeSlack, after: int) -> dict[str, Any]:
     return calls[-1].args
 
 
-def script(fake: FakeSlack, slack: SlackSender, services: Services, out: Transcript) -> None:
+def script(fake: FakeSlack, slack: SlackSender, services: Services, out: Transcript,
+           calendar: CalendarFeedServer) -> None:
     out.step("Maria (a manager) asks what Flowcoach can do: /coach help")
     reply = slack.command("help", user_id="UMARIA")
     out.message("Maria", "an ephemeral reply", reply.json())
@@ -92,6 +96,8 @@ def script(fake: FakeSlack, slack: SlackSender, services: Services, out: Transcr
     dms = len(fake.messages(fake.dm_channel("ULEE")))
     out.note(f"Lee has {dms} message(s) from Flowcoach")
 
+    calendar_loop(fake, slack, out, calendar)
+
     out.step("Ravi pauses coaching for three days, then checks his settings")
     seen = len(fake.calls_to("response_url"))
     slack.command("pause 3 days", user_id="URAVI")
@@ -112,13 +118,14 @@ def run_demo(*, content_dir: Path | None = None, verbose: bool = False, out: Tex
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 1
-    with tempfile.TemporaryDirectory(prefix="flowcoach-demo-") as tmp, FakeSlack(team_id="T0001") as fake:
+    with tempfile.TemporaryDirectory(prefix="flowcoach-demo-") as tmp, FakeSlack(team_id="T0001") as fake, \
+            CalendarFeedServer() as calendar:
         for user_id, (name, real_name, tz) in PEOPLE.items():
             fake.add_user(user_id, name=name, real_name=real_name, tz=tz, email=f"{name}@example.com")
         settings = load_settings({
             "SLACK_SIGNING_SECRET": SECRET, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fake.url,
             "DATABASE_URL": f"sqlite:///{tmp}/demo.db", "FLOWCOACH_SECRET_KEY": Vault.generate_key(),
-            "FLOWCOACH_DISPATCH_INTERVAL": "1",
+            "FLOWCOACH_DISPATCH_INTERVAL": "1", "FLOWCOACH_FEED_ALLOWED_HOSTS": "127.0.0.1",
         })
         engine = make_engine(settings.database_url)
         upgrade(engine)
@@ -135,7 +142,7 @@ def run_demo(*, content_dir: Path | None = None, verbose: bool = False, out: Tex
             print("Flowcoach demo — the real app over HTTP, a Slack emulator, and three scripted people:\n"
                   "Maria (manager), Ravi and Lee (her reports).", file=out)
             try:
-                script(fake, slack, services, transcript)
+                script(fake, slack, services, transcript, calendar)
             except AssertionError as exc:  # an expected Slack call never came
                 print(f"demo failed: {exc}", file=sys.stderr)
                 return 1
@@ -150,6 +157,7 @@ def run_demo(*, content_dir: Path | None = None, verbose: bool = False, out: Tex
             queue.stop()
             runtime.install(None)
             engine.dispose()
+            clock.reset()
         if fake.validation_errors:
             print("demo failed: the app sent invalid Block Kit:", *fake.validation_errors, sep="\n", file=sys.stderr)
             return 1

@@ -6,16 +6,27 @@ from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
 from slackapp import manifest
-from slackapp.listeners import actions, calendar, commands, events, nudges, preferences
+from slackapp.listeners import (
+    actions,
+    assignments,
+    calendar,
+    commands,
+    debriefs,
+    events,
+    nudges,
+    preferences,
+    reviews,
+    team,
+)
 from slackapp.listeners.errors import handle_error
-from slackapp.listeners.middleware import StrictRequestVerification, drop_event_retries
+from slackapp.listeners.middleware import StrictRequestVerification, drop_event_retries, remember_workspaces
 from slackapp.oauth_store import SqlOAuthStateStore
 from slackapp.services import Services
 from slackapp.slack_client import web_client
 
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
-LISTENER_MODULES = (commands, events, actions, calendar, nudges, preferences)
+LISTENER_MODULES = (commands, events, actions, calendar, nudges, preferences, team, assignments, reviews, debriefs)
 
 
 def create_app(services: Services, *, verify_token: bool = True) -> App:
@@ -42,6 +53,7 @@ def create_app(services: Services, *, verify_token: bool = True) -> App:
         process_before_response=True,  # ack in the request thread; work runs in lazy listeners
     )
     app.use(drop_event_retries(services))
+    app.use(remember_workspaces(services))
     for module in LISTENER_MODULES:
         module.register(app, services)
     app.error(handle_error)

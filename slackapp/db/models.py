@@ -250,3 +250,171 @@ class Reflection(Base):
     encrypted_answers: Mapped[str] = mapped_column(Text)
     shared_with_manager: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
+
+
+class TeamLink(Base):
+    """Flowcoach's own org chart: who manages whom. A link is only active once the report accepts."""
+
+    __tablename__ = "team_links"
+    __table_args__ = (
+        UniqueConstraint("team_id", "manager_id", "report_id", name="uq_team_links_pair"),
+        Index("ix_team_links_report", "team_id", "report_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    manager_id: Mapped[str] = mapped_column(String(32))
+    report_id: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))  # invited | active | declined | removed
+    source: Mapped[str] = mapped_column(String(16), default="invite")  # invite | import
+    invited_by: Mapped[str | None] = mapped_column(String(32))
+    card_channel: Mapped[str | None] = mapped_column(String(32))  # the report's invitation DM
+    card_ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    responded_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class Assignment(Base):
+    """A micro-assignment: one timeboxed practice task for one skill, reviewed against a rubric."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        Index("ix_assignments_learner", "team_id", "learner_id", "state"),
+        Index("ix_assignments_reviewer", "team_id", "reviewer_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    learner_id: Mapped[str] = mapped_column(String(32))
+    assigned_by: Mapped[str] = mapped_column(String(32))
+    reviewer_id: Mapped[str] = mapped_column(String(32))
+    template_id: Mapped[str] = mapped_column(String(64))
+    competency_id: Mapped[str] = mapped_column(String(64))
+    skill_id: Mapped[str] = mapped_column(String(128))
+    context_note: Mapped[str] = mapped_column(Text, default="")
+    context_permalink: Mapped[str | None] = mapped_column(String(500))
+    # offered → accepted | declined; accepted → submitted → changes_requested → submitted … → reviewed;
+    # any open state → cancelled
+    state: Mapped[str] = mapped_column(String(24), default="offered")
+    due_at: Mapped[datetime]
+    review_due_at: Mapped[datetime | None]
+    decline_reason: Mapped[str | None] = mapped_column(String(500))
+    late: Mapped[bool] = mapped_column(default=False)
+    card_channel: Mapped[str | None] = mapped_column(String(32))  # the learner's DM card (the thread root)
+    card_ts: Mapped[str | None] = mapped_column(String(32))
+    reviewer_card_channel: Mapped[str | None] = mapped_column(String(32))
+    reviewer_card_ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None]
+    reviewed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class AssignmentTransition(Base):
+    """Every state change of an assignment: who, when, from, to, and an optional note."""
+
+    __tablename__ = "assignment_transitions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), index=True)
+    from_state: Mapped[str | None] = mapped_column(String(24))
+    to_state: Mapped[str] = mapped_column(String(24))
+    actor_id: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(String(500))
+    at: Mapped[datetime]
+
+
+class Submission(Base):
+    __tablename__ = "submissions"
+    __table_args__ = (UniqueConstraint("assignment_id", "version", name="uq_submissions_version"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int]
+    summary: Mapped[str] = mapped_column(Text)  # what was done
+    link: Mapped[str | None] = mapped_column(String(1000))  # a link or file reference
+    self_level: Mapped[int | None]  # self-assessment on the 1–4 rubric
+    late: Mapped[bool] = mapped_column(default=False)
+    submitted_at: Mapped[datetime]
+
+
+class Review(Base):
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), index=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
+    reviewer_id: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(24))  # changes_requested | accepted
+    level: Mapped[int | None]  # rubric level 1–4
+    feedback: Mapped[str] = mapped_column(Text)
+    counts_as_evidence: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+
+
+class Evidence(Base):
+    """Reviewed work that counts toward a competency."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (Index("ix_evidence_learner", "team_id", "learner_id", "competency_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    learner_id: Mapped[str] = mapped_column(String(32))
+    competency_id: Mapped[str] = mapped_column(String(64))
+    skill_id: Mapped[str] = mapped_column(String(128))
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), unique=True)
+    level: Mapped[int]
+    confirmed_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class CompetencyProgress(Base):
+    """Per learner and competency: when practice started and when competence was confirmed."""
+
+    __tablename__ = "competency_progress"
+    __table_args__ = (UniqueConstraint("team_id", "learner_id", "competency_id", name="uq_progress"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    learner_id: Mapped[str] = mapped_column(String(32))
+    competency_id: Mapped[str] = mapped_column(String(64))
+    first_assignment_at: Mapped[datetime]
+    evidence_count: Mapped[int] = mapped_column(default=0)
+    competent_at: Mapped[datetime | None]  # time to competency = competent_at − first_assignment_at
+    updated_at: Mapped[datetime]
+
+
+class Debrief(Base):
+    """A learner's request for short peer answers after an experience (an assignment or a moment)."""
+
+    __tablename__ = "debriefs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    learner_id: Mapped[str] = mapped_column(String(32))
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id", ondelete="SET NULL"))
+    occurrence_id: Mapped[int | None] = mapped_column(ForeignKey("calendar_occurrences.id", ondelete="SET NULL"))
+    question_set_id: Mapped[str] = mapped_column(String(64))
+    competency_id: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="collecting")  # collecting | closed
+    deadline_at: Mapped[datetime]
+    summary_sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class DebriefPeer(Base):
+    __tablename__ = "debrief_peers"
+    __table_args__ = (UniqueConstraint("debrief_id", "peer_id", name="uq_debrief_peer"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    debrief_id: Mapped[int] = mapped_column(ForeignKey("debriefs.id", ondelete="CASCADE"), index=True)
+    peer_id: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), default="invited")  # invited | answered | declined | expired
+    encrypted_answers: Mapped[str | None] = mapped_column(Text)  # visible only to the learner
+    card_channel: Mapped[str | None] = mapped_column(String(32))
+    card_ts: Mapped[str | None] = mapped_column(String(32))
+    invited_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]

@@ -37,6 +37,7 @@ import http.client
 import json
 import logging
 import math
+import os
 import shutil
 import sys
 import tempfile
@@ -49,32 +50,36 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-import fakeredis
-from slack_bolt import Ack, App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
-from slack_sdk import WebClient
-
-from slackapp import ids
-from slackapp.app import create_app
-from slackapp.bootstrap import build_services
-from slackapp.clock import utcnow
-from slackapp.content import load_content
-from slackapp.crypto import Vault
-from slackapp.db import Database, make_engine, upgrade
-from slackapp.domain import people
-from slackapp.emulator.signing import signed_headers
-from slackapp.emulator.web_api import FakeSlack
-from slackapp.server import BackgroundServer
-from slackapp.services import Services
-from slackapp.settings import load_settings
-from slackapp.web import EVENTS_PATH, create_wsgi_app
-
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # measure the checkout this file lives in
+
+import fakeredis  # noqa: E402
+from slack_bolt import Ack, App  # noqa: E402
+from slack_bolt.adapter.wsgi import SlackRequestHandler  # noqa: E402
+from slack_sdk import WebClient  # noqa: E402
+
+from slackapp import ids  # noqa: E402
+from slackapp.app import create_app  # noqa: E402
+from slackapp.bootstrap import build_services  # noqa: E402
+from slackapp.clock import utcnow  # noqa: E402
+from slackapp.content import load_content  # noqa: E402
+from slackapp.crypto import Vault  # noqa: E402
+from slackapp.db import Database, make_engine, upgrade  # noqa: E402
+from slackapp.domain import people  # noqa: E402
+from slackapp.emulator.signing import signed_headers  # noqa: E402
+from slackapp.emulator.web_api import FakeSlack  # noqa: E402
+from slackapp.server import BackgroundServer  # noqa: E402
+from slackapp.services import Services  # noqa: E402
+from slackapp.settings import load_settings  # noqa: E402
+from slackapp.web import EVENTS_PATH, create_wsgi_app  # noqa: E402
+
 SIGNING_SECRET = "bench-signing-secret"
 BOT_TOKEN = "xoxb-bench"
 TEAM_ID = "T0001"
 USER_ID = "UBENCH1"
 FORM = "application/x-www-form-urlencoded"
+WARMUP_HEADER = "X-Bench-Warmup"  # sent on untimed requests only, so the CPU column skips them
+WARMUP_ENVIRON = "HTTP_X_BENCH_WARMUP"
 LAZY_BACKLOG_LIMIT = 32  # queued lazy tasks in Bolt's executor before senders pause (untimed)
 DRAIN_TIMEOUT_S = 60.0
 
@@ -90,6 +95,17 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 class BenchError(Exception):
     """Something went wrong that makes the figures meaningless."""
+
+
+class CountingHandler(logging.Handler):
+    """Counts waitress's "Task queue depth is N" warnings (a request waited for a free server thread)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
 
 
 # ---- payloads ------------------------------------------------------------------------------------
@@ -134,6 +150,7 @@ class Target:
     server: BackgroundServer
     executor: Executor | None = None  # Bolt's listener executor (lazy listeners run there)
     lazy_publishes: bool = False  # each block action ends with one views.publish (Flowcoach)
+    cpu: list[float] = field(default_factory=list)  # request-thread CPU seconds per measured request
     sent_actions: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -150,6 +167,32 @@ class Target:
     def count_action(self) -> None:
         with self._lock:
             self.sent_actions += 1
+
+
+def cpu_timed(app: WsgiApp, sink: list[float]) -> WsgiApp:
+    """Diagnostic: the request thread's own CPU time inside the WSGI app (waiting for the GIL is not CPU)."""
+
+    def timed(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        started = time.thread_time()
+        result = app(environ, start_response)
+        if WARMUP_ENVIRON not in environ:
+            sink.append(time.thread_time() - started)
+        return result
+
+    return timed
+
+
+def start_server(wsgi: WsgiApp, *, as_shipped_loop: bool) -> BackgroundServer:
+    """A BackgroundServer (waitress, 8 threads). slackapp/server.py passes ``asyncore_loop_timeout=0.1``,
+    which waitress casts with ``int`` to 0: the idle serving loop then busy-polls ``select`` and burns
+    most of a core per server (3 servers here), stealing CPU and the GIL from everything measured.
+    ``flowcoach serve`` (``serve_forever``) keeps waitress's default of 1 s, so unless ``as_shipped_loop``
+    the bench restores that default (wake-ups come from waitress's trigger, so no latency is added)."""
+    server = BackgroundServer(wsgi)
+    adj = getattr(getattr(server, "_server", None), "adj", None)
+    if not as_shipped_loop and adj is not None and not adj.asyncore_loop_timeout:
+        adj.asyncore_loop_timeout = 1
+    return server.start()
 
 
 def floor_app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -197,8 +240,10 @@ class Outcome:
     backlog_waits: int = 0
 
 
-def send(conn: http.client.HTTPConnection, payload: Payload) -> tuple[float, int, bytes]:
+def send(conn: http.client.HTTPConnection, payload: Payload, *, warmup: bool = False) -> tuple[float, int, bytes]:
     headers = signed_headers(payload.body, secret=SIGNING_SECRET, content_type=payload.content_type)
+    if warmup:
+        headers[WARMUP_HEADER] = "1"
     started = time.perf_counter()
     conn.request("POST", EVENTS_PATH, body=payload.body, headers=headers)
     response = conn.getresponse()
@@ -225,7 +270,7 @@ def sender(target: Target, payload: Payload, count: int, warmup: int, outcome: O
             if i == warmup and start is not None:
                 start.wait()
             wait_for_room(target, outcome)
-            elapsed, status, data = send(conn, payload)
+            elapsed, status, data = send(conn, payload, warmup=i < warmup)
             if payload.name.startswith("block_actions"):
                 target.count_action()
             if status != 200:
@@ -285,18 +330,21 @@ class Stats:
     n: int
     p50: float
     p99: float
-    max: float  # milliseconds
+    max: float  # milliseconds, client wall time
+    cpu_p50: float  # milliseconds, server request-thread CPU (diagnostic)
 
 
 def percentile(ordered: Sequence[float], q: float) -> float:
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
-def stats(samples: Sequence[float]) -> Stats:
+def stats(samples: Sequence[float], cpu: Sequence[float]) -> Stats:
     ordered = sorted(s * 1000 for s in samples)
+    cpu_ordered = sorted(c * 1000 for c in cpu)
     if not ordered:
-        return Stats(0, math.nan, math.nan, math.nan)
-    return Stats(len(ordered), percentile(ordered, 0.50), percentile(ordered, 0.99), ordered[-1])
+        return Stats(0, math.nan, math.nan, math.nan, math.nan)
+    cpu_p50 = percentile(cpu_ordered, 0.50) if cpu_ordered else math.nan
+    return Stats(len(ordered), percentile(ordered, 0.50), percentile(ordered, 0.99), ordered[-1], cpu_p50)
 
 
 def not_worse(ours: float, theirs: float) -> bool:
@@ -310,7 +358,7 @@ def ratio(a: float, b: float) -> str:
 def print_table(results: dict[tuple[str, str, str], Stats], payloads: Sequence[Payload],
                 modes: Sequence[tuple[str, int]], targets: Sequence[str]) -> None:
     head = (f"{'target':<10} {'payload':<28} {'mode':<7} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
-            f"  {'p50/bolt':>8} {'p99/bolt':>8} {'p50/floor':>9} {'p99/floor':>9}")
+            f"  {'p50/bolt':>8} {'p99/bolt':>8} {'p50/floor':>9} {'p99/floor':>9}  {'srv CPU p50':>11}")
     print(head)
     print("-" * len(head))
     for payload in payloads:
@@ -324,7 +372,7 @@ def print_table(results: dict[tuple[str, str, str], Stats], payloads: Sequence[P
                             else f"{'':>9} {'':>9}")
                 label = f"{mode}x{senders}" if senders > 1 else mode
                 print(f"{name:<10} {payload.name:<28} {label:<7} {s.n:>5} {s.p50:>8.3f} {s.p99:>8.3f} "
-                      f"{s.max:>8.2f}  {to_bolt} {to_floor}")
+                      f"{s.max:>8.2f}  {to_bolt} {to_floor}  {s.cpu_p50:>11.3f}")
         print()
 
 
@@ -353,7 +401,7 @@ def print_verdicts(results: dict[tuple[str, str, str], Stats], payloads: Sequenc
 def one_request(target: Target, payload: Payload) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection(*target.address, timeout=30)
     try:
-        _, status, data = send(conn, payload)
+        _, status, data = send(conn, payload, warmup=True)
     finally:
         conn.close()
     if payload.name.startswith("block_actions"):
@@ -387,51 +435,70 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=200,
                         help="untimed requests per target × payload before measuring (and ~5%% per concurrent sender)")
     parser.add_argument("--rounds", type=int, default=4, help="chunks per target, interleaved between targets")
+    parser.add_argument("--as-shipped-loop", action="store_true",
+                        help="keep BackgroundServer's asyncore_loop_timeout=0.1 (waitress makes it 0: busy loop)")
     args = parser.parse_args(argv)
     if args.requests < args.rounds or args.concurrency < 1 or args.warmup < 0 or args.rounds < 1:
         parser.error("need --requests >= --rounds >= 1, --concurrency >= 1, --warmup >= 0")
     return args
 
 
+@dataclass
+class Run:
+    results: dict[tuple[str, str, str], Stats] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    backlog_waits: int = 0
+    phases: list[str] = field(default_factory=list)
+
+
 def measure(args: argparse.Namespace, fake: FakeSlack, targets: list[Target], payloads: list[Payload],
-            modes: list[tuple[str, int]]) -> tuple[dict[tuple[str, str, str], Stats], list[str], int]:
-    results: dict[tuple[str, str, str], Stats] = {}
-    errors: list[str] = []
-    backlog_waits = 0
+            modes: list[tuple[str, int]]) -> Run:
+    run = Run()
     for payload in payloads:  # warm-up: imports, caches, the DB file, connection pools
         for target in targets:
-            outcome = run_chunk(target, payload, count=0, senders=1, warmup=args.warmup)
-            errors += outcome.errors
+            run.errors += run_chunk(target, payload, count=0, senders=1, warmup=args.warmup).errors
             drain(target, fake)
     for payload in payloads:
         for mode, senders in modes:
             samples: dict[str, list[float]] = {t.name: [] for t in targets}
+            cpu: dict[str, list[float]] = {t.name: [] for t in targets}
+            phase_started = time.monotonic()
             for r in range(args.rounds):
                 count = args.requests // args.rounds + (1 if r < args.requests % args.rounds else 0)
                 for target in targets:
                     warmup = 0 if senders == 1 else max(5, args.warmup // 20)  # opens each sender's connection
+                    target.cpu.clear()
                     outcome = run_chunk(target, payload, count=count, senders=senders, warmup=warmup)
                     samples[target.name] += outcome.samples
-                    errors += outcome.errors
-                    backlog_waits += outcome.backlog_waits
+                    cpu[target.name] += target.cpu
+                    run.errors += outcome.errors
+                    run.backlog_waits += outcome.backlog_waits
                     drain(target, fake)
-                    if errors:
-                        raise BenchError("; ".join(errors[:5]) + (f" (+{len(errors) - 5} more)" if len(errors) > 5
-                                                                  else ""))
             for target in targets:
-                results[(target.name, payload.name, mode)] = stats(samples[target.name])
-    return results, errors, backlog_waits
+                run.results[(target.name, payload.name, mode)] = stats(samples[target.name], cpu[target.name])
+            run.phases.append(f"{payload.name} {mode} {time.monotonic() - phase_started:.0f} s")
+    return run
+
+
+def loadavg() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    queue_log, queued = logging.getLogger("waitress.queue"), CountingHandler()
+    queue_log.addHandler(queued)
+    queue_log.propagate = False
     workdir = Path(tempfile.mkdtemp(prefix="flowcoach-bench-"))
     fake = FakeSlack(team_id=TEAM_ID, bot_token=BOT_TOKEN)
     servers: list[BackgroundServer] = []
     apps: list[App] = []
     services: Services | None = None
-    started = time.monotonic()
+    started, load_before = time.monotonic(), loadavg()
     try:
         fake.start()
         fake.add_user(USER_ID, name="bench", real_name="Bench Person", tz="Europe/London",
@@ -442,12 +509,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         flowcoach = create_app(services)
         bolt, bolt_wsgi = bare_bolt_app(fake)
         apps += [flowcoach, bolt]
-        for wsgi in (create_wsgi_app(flowcoach, services), bolt_wsgi, floor_app):
-            servers.append(BackgroundServer(wsgi).start())
+        sinks: list[list[float]] = [[], [], []]
+        for wsgi, sink in zip((create_wsgi_app(flowcoach, services), bolt_wsgi, floor_app), sinks, strict=True):
+            servers.append(start_server(cpu_timed(wsgi, sink), as_shipped_loop=args.as_shipped_loop))
         targets = [
-            Target("flowcoach", servers[0], executor=flowcoach.listener_runner.listener_executor, lazy_publishes=True),
-            Target("bare-bolt", servers[1], executor=bolt.listener_runner.listener_executor),
-            Target("floor", servers[2]),
+            Target("flowcoach", servers[0], executor=flowcoach.listener_runner.listener_executor,
+                   lazy_publishes=True, cpu=sinks[0]),
+            Target("bare-bolt", servers[1], executor=bolt.listener_runner.listener_executor, cpu=sinks[1]),
+            Target("floor", servers[2], cpu=sinks[2]),
         ]
 
         command = command_payload(response_url)
@@ -464,7 +533,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         payloads = [command, action]
         modes = [("seq", 1), ("conc", args.concurrency)] if args.concurrency > 1 else [("seq", 1)]
-        results, errors, backlog_waits = measure(args, fake, targets, payloads, modes)
+        run = measure(args, fake, targets, payloads, modes)
 
         with services.db.session() as session:
             person = people.find_person(session, team_id=TEAM_ID, user_id=USER_ID)
@@ -473,15 +542,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         if fake.validation_errors or fake.internal_errors:
             raise BenchError(f"FakeSlack rejected calls: {(fake.validation_errors + fake.internal_errors)[:3]}")
 
-        elapsed = time.monotonic() - started
-        print(f"ack latency, client wall time, keep-alive http.client connections; {args.requests} requests per "
-              f"row ({args.rounds} interleaved rounds), warm-up {args.warmup}; concurrency {args.concurrency}; "
-              f"payload bytes: {', '.join(f'{p.name}={len(p.body)}' for p in payloads)}")
-        print(f"flowcoach lazy work: {targets[0].sent_actions} Home tabs published; sender pauses for lazy backlog "
-              f"(>{LAZY_BACKLOG_LIMIT} queued): {backlog_waits}; non-200 answers: {len(errors)}\n")
-        print_table(results, payloads, modes, [t.name for t in targets])
-        print_verdicts(results, payloads, modes)
-        print(f"\ntotal run time {elapsed:.1f} s")
+        print(f"ack latency = client wall time per request over keep-alive http.client connections; "
+              f"{args.requests} measured requests per row in {args.rounds} interleaved rounds after "
+              f"{args.warmup} warm-up; concurrent mode = {args.concurrency} senders, one connection each; "
+              f"waitress loop timeout {'as shipped (0 = busy loop)' if args.as_shipped_loop else '1 s (as serve)'}")
+        print(f"payload bytes: {', '.join(f'{p.name} = {len(p.body)}' for p in payloads)}; Flowcoach lazy work "
+              f"completed: {targets[0].sent_actions} Home tabs published; sender pauses for lazy backlog "
+              f"(> {LAZY_BACKLOG_LIMIT} queued): {run.backlog_waits}")
+        print(f"non-200 answers / request errors: {len(run.errors)}; waitress 'task queue depth' warnings: "
+              f"{queued.count}; load average before {load_before}, after {loadavg()} ({os.cpu_count()} CPUs)\n")
+        print_table(run.results, payloads, modes, [t.name for t in targets])
+        print_verdicts(run.results, payloads, modes)
+        print(f"\nphases: {'; '.join(run.phases)}; total run time {time.monotonic() - started:.1f} s")
+        if run.errors:
+            for error in run.errors[:10]:
+                print(f"ERROR: {error}", file=sys.stderr)
+            return 1
         return 0
     except BenchError as error:
         print(f"ERROR: {error}", file=sys.stderr)
@@ -495,6 +571,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if services is not None:
             services.db.dispose()
         shutil.rmtree(workdir, ignore_errors=True)
+        queue_log.removeHandler(queued)
+        queue_log.propagate = True
         leftover = [t.name for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive()]
         if leftover:
             print(f"warning: threads still alive at exit: {leftover}", file=sys.stderr)

@@ -1,4 +1,12 @@
-"""Sending one outbox delivery: re-check the policy, send once, record the ts and the reason."""
+"""Sending one outbox delivery: re-check the policy, send once, record the ts and the reason.
+
+Slack calls per delivery: none when the policy already says defer or skip from what the database
+knows (working hours, pause, cap, back-off, opt-out, a calendar OOO); for a message about to go
+out, ``users.info`` (time zone, deactivation and the status that may read as out of office — one
+call serves the daily profile refresh too) and ``dnd.info``, then ``chat.postMessage``.
+``conversations.open`` only the first time (the DM channel id is kept on the person) and
+``conversations.history`` only when retrying after a crash mid-send.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +17,25 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from slackapp import ids
 from slackapp.clock import utcnow
-from slackapp.db.models import Delivery
+from slackapp.db.models import Delivery, Person
 from slackapp.domain import deliveries, people, policy, workspaces
 from slackapp.services import Services
 from slackapp.slack_client import WorkspaceUnavailable
+from slackapp.views.blocks import Message
 from slackapp.views.deliveries import RenderContext, render_delivery
-from workers.pacing import wait_for_channel_slot
+from workers.pacing import wait_for_channel_slot, wait_for_workspace_slot
 
 logger = logging.getLogger(__name__)
 
 # Slack errors that mean this person cannot be messaged: stop, don't retry forever.
 UNREACHABLE_ERRORS = frozenset({"user_not_found", "user_disabled", "cannot_dm_bot", "channel_not_found",
                                 "is_archived", "not_in_channel", "users_not_found", "user_not_visible"})
+# A DM channel id kept on the person that Slack no longer knows: open the DM again, once.
+STALE_CHANNEL_ERRORS = frozenset({"channel_not_found", "is_archived", "not_in_channel"})
 # Slack errors that mean the workspace took our access away.
 WORKSPACE_GONE_ERRORS = frozenset({"invalid_auth", "token_revoked", "account_inactive", "not_authed",
                                    "team_access_not_granted", "missing_scope"})
@@ -44,12 +56,25 @@ def _dnd_until(client: WebClient, user_id: str, now: datetime) -> datetime | Non
     return None
 
 
-def _refresh_profile(client: WebClient, person: Any, now: datetime) -> None:
-    user = client.users_info(user=person.user_id)["user"]
+def _fetch_user(client: WebClient, user_id: str) -> dict[str, Any]:
+    return dict(client.users_info(user=user_id)["user"])
+
+
+def _apply_user(person: Person, user: dict[str, Any], now: datetime) -> None:
     profile = user.get("profile") or {}
     people.apply_profile(person, now=now, tz=user.get("tz"), email=profile.get("email"),
                          display_name=profile.get("display_name") or user.get("real_name") or user.get("name"),
                          deleted=bool(user.get("deleted")))
+
+
+def _status(user: dict[str, Any] | None) -> dict[str, Any]:
+    if user is None:
+        return {}
+    profile = user.get("profile") or {}
+    expiration = int(profile.get("status_expiration") or 0)
+    return {"status_text": str(profile.get("status_text") or ""),
+            "status_emoji": str(profile.get("status_emoji") or ""),
+            "status_expiration": datetime.fromtimestamp(expiration, UTC) if expiration > 0 else None}
 
 
 def _already_sent_ts(client: WebClient, channel: str, delivery: Delivery) -> str | None:
@@ -82,7 +107,7 @@ def deliver(services: Services, delivery_id: int, *, now: datetime | None = None
         if not workspaces.is_active(session, delivery.team_id):
             deliveries.skip(session, delivery, reason="the workspace uninstalled Flowcoach", now=now)
             return "skipped"
-        team_id, user_id, kind = delivery.team_id, delivery.user_id, delivery.kind
+        team_id, user_id = delivery.team_id, delivery.user_id
     try:
         client = services.clients.for_team(team_id)
     except WorkspaceUnavailable:
@@ -91,50 +116,112 @@ def deliver(services: Services, delivery_id: int, *, now: datetime | None = None
                             now=now)
         return "skipped"
     try:
-        return _decide_and_send(services, client, delivery_id, team_id, user_id, kind, now)
+        return _decide_and_send(services, client, delivery_id, team_id, user_id, now)
     except SlackApiError as exc:
         return _handle_slack_error(services, delivery_id, str(exc.response.get("error", "unknown_error")), now)
 
 
+def _decide(session: Session, delivery: Delivery, person: Person, now: datetime, *,
+            dnd_until: datetime | None = None, user: dict[str, Any] | None = None) -> policy.Decision:
+    """The policy with every fact gathered: the outbox history, and what Slack said (if asked)."""
+    capped = policy.recent_capped_sends(session, person, now=now) if policy.is_capped(delivery.kind) else []
+    streak = policy.ignored_streak(session, person, kind=delivery.kind, payload=delivery.payload, now=now)
+    return policy.decide(person, kind=delivery.kind, now=now, payload=delivery.payload, recent_sends=capped,
+                         ignored_streak=streak, dnd_until=dnd_until, **_status(user))
+
+
+def _record_hold(session: Session, delivery: Delivery, person: Person, decision: policy.Decision,
+                 now: datetime) -> str:
+    """Record a deferral or a skip (starting a back-off if the decision says so)."""
+    if decision.outcome == "defer":
+        assert decision.until is not None
+        deliveries.defer(session, delivery, until=decision.until, reason=decision.reason, now=now)
+        return "deferred"
+    deliveries.skip(session, delivery, reason=decision.reason, now=now)
+    if decision.starts_backoff:
+        start_backoff(session, person, now=now)
+    return "skipped"
+
+
+def backoff_note_key(team_id: str, user_id: str, now: datetime) -> str:
+    return f"backoff-note:{team_id}:{user_id}:{now.date().isoformat()}"
+
+
+def start_backoff(session: Session, person: Person, *, now: datetime) -> None:
+    """Send fewer nudges for a week; the first time ever, tell the person (one note, via the outbox)."""
+    if person.backoff_until is None or person.backoff_until <= now:
+        person.backoff_until = now + policy.BACKOFF_FOR
+    if person.backoff_noted_at is None:
+        person.backoff_noted_at = now
+        deliveries.schedule(session, key=backoff_note_key(person.team_id, person.user_id, now),
+                            team_id=person.team_id, user_id=person.user_id, kind="backoff_note", due_at=now,
+                            now=now, payload={"backoff_until": person.backoff_until.isoformat()})
+
+
 def _decide_and_send(services: Services, client: WebClient, delivery_id: int, team_id: str, user_id: str,
-                     kind: str, now: datetime) -> str:
+                     now: datetime) -> str:
+    """Decide without asking Slack first; only a message about to go out costs users.info + dnd.info.
+
+    A stale profile (older than a day) is refreshed before anything else, since its time zone and
+    deactivation matter to every rule.
+    """
     with services.db.session() as session:
         person, _ = people.get_or_create_person(session, team_id=team_id, user_id=user_id, now=now)
-        if people.profile_is_stale(person, now=now):
-            _refresh_profile(client, person, now)
-    dnd_until = _dnd_until(client, user_id, now)
+        stale = people.profile_is_stale(person, now=now)
+    user = _fetch_user(client, user_id) if stale else None
     with services.db.session() as session:
         delivery = session.get_one(Delivery, delivery_id)
         person, _ = people.get_or_create_person(session, team_id=team_id, user_id=user_id, now=now)
-        decision = policy.decide(person, kind=kind, now=now, dnd_until=dnd_until)
-        if decision.outcome == "defer":
-            assert decision.until is not None
-            deliveries.defer(session, delivery, until=decision.until, reason=decision.reason, now=now)
-            return "deferred"
-        if decision.outcome == "skip":
-            deliveries.skip(session, delivery, reason=decision.reason, now=now)
-            return "skipped"
+        if user is not None:
+            _apply_user(person, user, now)
+        decision = _decide(session, delivery, person, now, user=user)
+        if decision.outcome != "send":
+            return _record_hold(session, delivery, person, decision, now)
+    if user is None:
+        user = _fetch_user(client, user_id)
+    dnd_until = _dnd_until(client, user_id, now)
+    with services.db.session() as session:
+        delivery = session.get_one(Delivery, delivery_id)
+        if delivery.state != "scheduled":
+            return "noop"
+        person, _ = people.get_or_create_person(session, team_id=team_id, user_id=user_id, now=now)
+        _apply_user(person, user, now)
+        decision = _decide(session, delivery, person, now, dnd_until=dnd_until, user=user)
+        if decision.outcome != "send":
+            return _record_hold(session, delivery, person, decision, now)
         context = RenderContext(content=services.content, tz=people.zone_of(person), now=now,
                                 delivery_key=delivery.key)
         message = render_delivery(delivery.kind, delivery.payload, context)
         retrying = delivery.attempts > 0
+        known_channel = person.dm_channel_id
     if not _claim(services, delivery_id, now):
         return "noop"
-    channel = client.conversations_open(users=user_id)["channel"]["id"]
+    channel = known_channel or client.conversations_open(users=user_id)["channel"]["id"]
     with services.db.session() as session:
         delivery = session.get_one(Delivery, delivery_id)
         ts = _already_sent_ts(client, channel, delivery) if retrying else None
         if ts is None:
-            if services.redis is not None:
-                wait_for_channel_slot(services.redis, channel)
-            metadata = {"event_type": ids.DELIVERY_EVENT_TYPE, "event_payload": {"delivery_key": delivery.key}}
-            response = client.chat_postMessage(channel=channel, metadata=metadata, unfurl_links=False,
-                                               **message.to_kwargs())
-            ts = str(response["ts"])
+            try:
+                ts = _post(services, client, team_id, channel, delivery, message)
+            except SlackApiError as exc:
+                if not known_channel or exc.response.get("error") not in STALE_CHANNEL_ERRORS:
+                    raise
+                channel = client.conversations_open(users=user_id)["channel"]["id"]  # the kept id went stale
+                ts = _post(services, client, team_id, channel, delivery, message)
         deliveries.mark_sent(session, delivery, channel_id=channel, ts=ts, now=now, reason=decision.reason)
         person, _ = people.get_or_create_person(session, team_id=team_id, user_id=user_id, now=now)
         person.dm_channel_id = channel
     return "sent"
+
+
+def _post(services: Services, client: WebClient, team_id: str, channel: str, delivery: Delivery,
+          message: Message) -> str:
+    if services.redis is not None:
+        wait_for_workspace_slot(services.redis, team_id)
+        wait_for_channel_slot(services.redis, channel)
+    metadata = {"event_type": ids.DELIVERY_EVENT_TYPE, "event_payload": {"delivery_key": delivery.key}}
+    response = client.chat_postMessage(channel=channel, metadata=metadata, unfurl_links=False, **message.to_kwargs())
+    return str(response["ts"])
 
 
 def _handle_slack_error(services: Services, delivery_id: int, error: str, now: datetime) -> str:

@@ -14,6 +14,11 @@ from slackapp.domain import analytics
 from slackapp.domain.errors import InvalidInput
 
 OPT_IN_STATES = ("unknown", "opted_in", "declined")
+# Nudge types a person can turn off on the Home tab (kind, label). Later kinds are added here by name.
+NUDGE_TYPES: tuple[tuple[str, str], ...] = (
+    ("prep", "Prep before meetings"),
+    ("reflect", "Reflection after meetings"),
+)
 PROFILE_MAX_AGE_HOURS = 24
 
 
@@ -92,11 +97,17 @@ def pause(session: Session, person: Person, *, until: datetime, now: datetime) -
 
 
 def resume(session: Session, person: Person, *, now: datetime) -> None:
-    if person.paused_until is None:
-        return
-    person.paused_until = None
-    analytics.record(session, now=now, team_id=person.team_id, user_id=person.user_id, name="person.resumed",
-                     object_type="person", object_id=person.user_id)
+    """Back to normal: end a pause and any back-off (the ignored-nudge count starts afresh)."""
+    changed = False
+    if person.paused_until is not None:
+        person.paused_until = None
+        changed = True
+    if person.backoff_until is not None and person.backoff_until > now:
+        person.backoff_until = now  # a finished back-off: only nudges sent from now on count again
+        changed = True
+    if changed:
+        analytics.record(session, now=now, team_id=person.team_id, user_id=person.user_id, name="person.resumed",
+                         object_type="person", object_id=person.user_id)
 
 
 def pause_until_local_date(person: Person, day: str, *, now: datetime) -> datetime:
@@ -116,3 +127,18 @@ def set_working_hours(person: Person, *, days: list[int], start_minute: int, end
     person.working_days = ",".join(str(d) for d in sorted(set(days)))
     person.work_start_minute = start_minute
     person.work_end_minute = end_minute
+
+
+def set_enabled_kinds(session: Session, person: Person, *, enabled: set[str], now: datetime) -> None:
+    """The Home tab's nudge-type checkboxes: every listed type not ticked is muted.
+
+    Muted kinds that the Home tab does not list are kept as they are.
+    """
+    listed = [kind for kind, _ in NUDGE_TYPES]
+    unlisted = [k for k in (person.muted_kinds or []) if k not in listed]
+    muted = unlisted + [k for k in listed if k not in enabled]
+    if muted == list(person.muted_kinds or []):
+        return
+    person.muted_kinds = muted
+    analytics.record(session, now=now, team_id=person.team_id, user_id=person.user_id, name="person.muted_kinds",
+                     object_type="person", object_id=person.user_id, properties={"muted": muted})

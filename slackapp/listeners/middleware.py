@@ -9,7 +9,7 @@ from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware.request_verification import RequestVerification
 
 from slackapp.clock import utcnow
-from slackapp.domain import inbound
+from slackapp.domain import inbound, workspaces
 from slackapp.services import Services
 
 
@@ -37,3 +37,21 @@ def drop_event_retries(services: Services) -> Callable[..., BoltResponse | None]
         return None
 
     return drop_retried_event
+
+
+def remember_workspaces(services: Services) -> Callable[..., None]:
+    """Record each workspace the first time it talks to this process (cheap after the first request)."""
+    known: set[str] = set()
+
+    def remember_workspace(context: Any, next: Callable[[], None]) -> None:
+        team_id = context.team_id
+        if team_id and team_id not in known:
+            with services.db.session() as session:
+                workspace = workspaces.find(session, team_id)
+                if workspace is None:
+                    workspaces.ensure_active(session, team_id=team_id, now=utcnow(),
+                                             enterprise_id=context.enterprise_id)
+            known.add(team_id)
+        next()
+
+    return remember_workspace

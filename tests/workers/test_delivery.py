@@ -375,3 +375,15 @@ def test_uninstall_events_deactivate_once_without_a_false_reinstall(
         names = [e.name for e in session.scalars(select(AnalyticsEvent).order_by(AnalyticsEvent.id))]
         assert not workspaces.is_active(session, "T0001")
     assert names == ["workspace.installed", "workspace.deactivated"]
+
+
+def test_a_stale_kept_dm_channel_is_opened_again(
+    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Coordinates, tip_renderer: None
+) -> None:
+    _opted_in(services, dm_channel_id="DGONE")
+    assert deliver(services, _add(services, "tip:1")) == "sent"
+    assert [c.error for c in fake_slack.calls_to("chat.postMessage")] == ["channel_not_found", None]
+    assert len(fake_slack.messages(fake_slack.dm_channel("UREPORT1"))) == 1
+    with services.db.session() as session:
+        person = session.scalars(select(Person)).one()
+        assert person.dm_channel_id == fake_slack.dm_channel("UREPORT1") and person.unreachable_reason is None

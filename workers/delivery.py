@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from slackapp import ids
 from slackapp.clock import utcnow
 from slackapp.db.models import Delivery, Person
-from slackapp.domain import deliveries, people, policy, workspaces
+from slackapp.domain import deliveries, people, policy, sent_hooks, workspaces
 from slackapp.services import Services
 from slackapp.slack_client import WorkspaceUnavailable
 from slackapp.views.blocks import Message
@@ -209,6 +209,7 @@ def _decide_and_send(services: Services, client: WebClient, delivery_id: int, te
                 channel = client.conversations_open(users=user_id)["channel"]["id"]  # the kept id went stale
                 ts = _post(services, client, team_id, channel, delivery, message)
         deliveries.mark_sent(session, delivery, channel_id=channel, ts=ts, now=now, reason=decision.reason)
+        sent_hooks.on_sent(session, delivery)  # e.g. a card remembers its ts, in the same transaction
         person, _ = people.get_or_create_person(session, team_id=team_id, user_id=user_id, now=now)
         person.dm_channel_id = channel
     return "sent"

@@ -387,3 +387,16 @@ def test_a_stale_kept_dm_channel_is_opened_again(
     with services.db.session() as session:
         person = session.scalars(select(Person)).one()
         assert person.dm_channel_id == fake_slack.dm_channel("UREPORT1") and person.unreachable_reason is None
+
+
+def test_sent_hooks_run_in_the_transaction_that_marks_the_delivery_sent(
+    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Coordinates, tip_renderer: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from slackapp.domain import assignments
+
+    seen: list[tuple[str, str | None]] = []
+    monkeypatch.setitem(assignments.ON_SENT, TIP, lambda session, d: seen.append((d.state, d.ts)))
+    _opted_in(services)
+    assert deliver(services, _add(services, "tip:1")) == "sent"
+    assert seen == [("sent", fake_slack.messages(fake_slack.dm_channel("UREPORT1"))[0]["ts"])]

@@ -6,7 +6,8 @@ status, recent sends, the ignored streak) and records the returned decision with
 
 1. deactivated or unreachable → skip
 2. ``payload["not_after"]`` passed → skip ("too late: the moment has passed")
-3. opt-in: ``welcome`` only before answering; ``feed_failed`` unless they said stop; others opted in
+3. opt-in: ``welcome`` only before answering; ``feed_failed`` unless they said stop; transactional kinds
+   (a colleague's invitation, assignment, review or debrief request) never need it; others opted in
 4. muted kind → skip
 5. back-off (nudge kinds only) → skip
 6. holds, each deferring to its end: pause, out of office, do-not-disturb, weekly cap (capped kinds),
@@ -39,9 +40,18 @@ PRE_OPT_IN_KINDS = frozenset({"welcome"})
 OPERATIONAL_KINDS = frozenset({"feed_failed", "backoff_note"})
 # Allowed before opting in as long as the person has not said stop: they asked for calendar sync.
 NO_OPT_IN_NEEDED_KINDS = frozenset({"feed_failed"})
-# Everything else (assignment reminders, debrief prompts, tips, …) is a capped non-calendar nudge.
-UNCAPPED_KINDS = CALENDAR_KINDS | PRE_OPT_IN_KINDS | OPERATIONAL_KINDS
-NOT_NUDGES = PRE_OPT_IN_KINDS | OPERATIONAL_KINDS
+# Messages another person's action asked for (an invitation, an assignment, a review, a peer's debrief
+# request) or that keep a task the person accepted on track. They need no opt-in (declining coaching
+# nudges must not silently drop a manager's assignment), are never capped or backed off, but wait for
+# working hours, pauses, out-of-office and do-not-disturb like everything else.
+TRANSACTIONAL_KINDS = frozenset({
+    "team_invite", "team_update", "assignment_offer", "assignment_reminder", "assignment_update",
+    "review_request", "review_reminder", "review_result", "debrief_offer", "debrief_prompt",
+    "debrief_reminder", "debrief_summary",
+})
+# Everything else (tips, tracks, …) is a capped non-calendar nudge.
+UNCAPPED_KINDS = CALENDAR_KINDS | PRE_OPT_IN_KINDS | OPERATIONAL_KINDS | TRANSACTIONAL_KINDS
+NOT_NUDGES = PRE_OPT_IN_KINDS | OPERATIONAL_KINDS | TRANSACTIONAL_KINDS
 
 CAP_WINDOW = timedelta(days=7)
 BACKOFF_AFTER = 3  # ignored nudges in a row
@@ -210,6 +220,8 @@ def decide(
     elif kind in NO_OPT_IN_NEEDED_KINDS:
         if person.opt_in == "declined":
             return Decision("skip", "the person turned off proactive messages")
+    elif kind in TRANSACTIONAL_KINDS:
+        pass  # asked for by a colleague's action or a task the person accepted: no opt-in needed
     elif person.opt_in != "opted_in":
         return Decision("skip", "the person has not opted in to proactive messages")
     if kind in (person.muted_kinds or []):
@@ -243,6 +255,8 @@ def _send_reason(kind: str, recent: int, cap: int) -> str:
     if is_capped(kind):
         return (f"inside working hours and within the weekly limit ({recent + 1} of {cap}); "
                 "not paused, away or in do-not-disturb")
+    if kind in TRANSACTIONAL_KINDS:
+        return "inside working hours, not paused, away or in do-not-disturb"
     return "inside working hours, opted in, not paused or in do-not-disturb"
 
 

@@ -23,7 +23,7 @@ from slackapp.domain.policy import (
 )
 
 MONDAY_10_UTC = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # 10:00 in London (GMT)
-TIP = "tip"  # stands for every capped, non-calendar nudge kind (assignment reminders, debrief prompts, …)
+TIP = "tip"  # stands for every capped, non-calendar nudge kind (tips, track steps, …)
 
 
 def person(**overrides: object) -> Person:
@@ -328,7 +328,7 @@ def test_recent_capped_sends_count_only_capped_kinds_in_the_last_seven_days(db: 
         who, _ = people.get_or_create_person(session, team_id="T1", user_id="U1", now=now)
         _sent(session, "a", TIP, now - timedelta(days=8))
         _sent(session, "b", TIP, now - timedelta(days=6))
-        _sent(session, "c", "debrief_prompt", now - timedelta(hours=2))
+        _sent(session, "c", "track_tip", now - timedelta(hours=2))
         for i, kind in enumerate(("prep", "reflect", "welcome", "feed_failed", "backoff_note")):
             _sent(session, f"x{i}", kind, now - timedelta(hours=1))
         session.flush()
@@ -341,7 +341,7 @@ def test_the_ignored_streak(db: Database) -> None:
         who, _ = people.get_or_create_person(session, team_id="T1", user_id="U1", now=now)
         _sent(session, "old-touched", TIP, now - timedelta(days=6), touched=True)
         _sent(session, "i1", TIP, now - timedelta(days=5))
-        _sent(session, "i2", "debrief_prompt", now - timedelta(days=4))
+        _sent(session, "i2", "track_tip", now - timedelta(days=4))
         _sent(session, "op", "feed_failed", now - timedelta(days=3))  # operational: not a nudge
         _sent(session, "cal", "prep", now - timedelta(days=3))  # calendar: its own scope
         _sent(session, "i3", TIP, now - timedelta(days=2))
@@ -394,7 +394,7 @@ def test_explaining_a_message_held_back_twice_then_sent(db: Database) -> None:
     zone = ZoneInfo("America/New_York")
     monday_0730_local = datetime(2026, 11, 23, 12, 30, tzinfo=UTC)
     with db.session() as session:
-        d = deliveries.schedule(session, key="tip:1", team_id="T1", user_id="U1", kind="debrief_prompt",
+        d = deliveries.schedule(session, key="tip:1", team_id="T1", user_id="U1", kind="track_tip",
                                 due_at=monday_0730_local, now=monday_0730_local)
         session.flush()
         deliveries.defer(session, d, until=monday_0730_local + timedelta(minutes=30),
@@ -413,7 +413,7 @@ def test_explaining_a_message_held_back_twice_then_sent(db: Database) -> None:
             "Slack was busy at Tue 24 Nov 09:00 (Slack said ratelimited); I tried again.",
             "Sent at Tue 24 Nov 09:01.",
         ]
-        assert explain.headline(d, zone) == "Debrief prompt · Tue 24 Nov · sent"
+        assert explain.headline(d, zone) == "Track tip · Tue 24 Nov · sent"
 
 
 def test_explaining_skips_cancellations_and_what_is_still_waiting(db: Database) -> None:
@@ -467,3 +467,17 @@ def test_reasons_are_retold_to_the_person(recorded: str, told: str) -> None:
     from slackapp.domain.explain import for_person
 
     assert for_person(recorded) == told
+
+
+def test_a_colleagues_request_arrives_without_opt_in_but_waits_for_working_hours() -> None:
+    from slackapp.domain.policy import TRANSACTIONAL_KINDS
+
+    assert {"assignment_offer", "review_request", "debrief_prompt", "team_invite"} <= TRANSACTIONAL_KINDS
+    newcomer = person(opt_in="declined")
+    assert decide(newcomer, kind="assignment_offer", now=MONDAY_10_UTC).outcome == "send"
+    late_evening = datetime(2026, 11, 23, 21, 0, tzinfo=UTC)
+    deferred = decide(newcomer, kind="review_request", now=late_evening)
+    assert deferred.outcome == "defer" and deferred.until == datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    many = [MONDAY_10_UTC - timedelta(hours=h) for h in range(1, 10)]
+    assert decide(person(), kind="debrief_prompt", now=MONDAY_10_UTC, recent_sends=many,
+                  ignored_streak=5).outcome == "send"  # never capped or backed off

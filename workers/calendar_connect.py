@@ -8,7 +8,7 @@ from slack_sdk.errors import SlackApiError
 
 from slackapp.clock import utcnow
 from slackapp.db.models import CalendarFeed
-from slackapp.listeners.calendar import feed_status
+from slackapp.listeners.calendar_status import feed_status
 from slackapp.listeners.home import publish_home
 from slackapp.views.calendar import result_modal
 from workers import runtime

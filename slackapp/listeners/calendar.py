@@ -11,28 +11,15 @@ from slack_sdk import WebClient
 
 from slackapp import ids
 from slackapp.clock import utcnow
-from slackapp.domain import calendar_feeds, occurrences, people
+from slackapp.domain import calendar_feeds
 from slackapp.domain.errors import InvalidInput
+from slackapp.listeners.calendar_status import feed_status
 from slackapp.listeners.home import publish_home
 from slackapp.listeners.lazy import ack_only, after_ack
 from slackapp.listeners.subcommands import CommandRequest, subcommand
 from slackapp.services import Services
 from slackapp.views.blocks import Message
-from slackapp.views.calendar import FeedStatus, checking_modal, connect_modal
-
-
-def feed_status(services: Services, *, team_id: str, user_id: str) -> FeedStatus | None:
-    now = utcnow()
-    with services.db.session() as session:
-        feed = calendar_feeds.feed_for(session, team_id=team_id, user_id=user_id)
-        if feed is None:
-            return None
-        person, _ = people.get_or_create_person(session, team_id=team_id, user_id=user_id, now=now)
-        upcoming = len(occurrences.upcoming(session, team_id=team_id, user_id=user_id, now=now)) \
-            if feed.last_success_at else None
-        local = feed.last_success_at.astimezone(people.zone_of(person)) if feed.last_success_at else None
-        return FeedStatus(url_hint=feed.url_hint, status=feed.status, last_success_local=local,
-                          last_error=feed.last_error, upcoming_7d=upcoming)
+from slackapp.views.calendar import checking_modal, connect_modal
 
 
 @subcommand("calendar", "calendar", "connect or disconnect your calendar (its private ICS address)")

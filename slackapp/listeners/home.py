@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 
 from slack_sdk import WebClient
 
 from slackapp.clock import utcnow
 from slackapp.domain import people, policy
+from slackapp.listeners.calendar_status import calendar_line
 from slackapp.listeners.subcommands import describe_hours
 from slackapp.services import Services
 from slackapp.views.home import HomeState, home_view
-
-# (services, team_id, user_id) → the Home tab's calendar line, or None for no line.
-CalendarLine = Callable[[Services, str, str], str | None]
-_calendar_line: list[CalendarLine] = []
-
-
-def set_calendar_line(provider: CalendarLine | None) -> None:
-    """The calendar connection registers what the Home tab says about it (idempotent; None removes it)."""
-    _calendar_line.clear()
-    if provider is not None:
-        _calendar_line.append(provider)
 
 
 def home_state(services: Services, *, team_id: str, user_id: str) -> HomeState:
@@ -47,9 +36,7 @@ def home_state(services: Services, *, team_id: str, user_id: str) -> HomeState:
             backoff_until_local=backoff.astimezone(zone) if backoff else None,
             away_until_local=away.astimezone(zone) if away else None,
         )
-    if _calendar_line:
-        state = replace(state, calendar_line=_calendar_line[0](services, team_id, user_id))
-    return state
+    return replace(state, calendar_line=calendar_line(services, team_id=team_id, user_id=user_id))
 
 
 def publish_home(client: WebClient, services: Services, *, team_id: str, user_id: str) -> None:

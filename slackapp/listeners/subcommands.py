@@ -101,8 +101,13 @@ def resume(req: CommandRequest) -> Message:
     with req.services.db.session() as session:
         person = req.person(session)
         was_paused = person.paused_until is not None and person.paused_until > now
+        was_backing_off = person.backoff_until is not None and person.backoff_until > now
         people.resume(session, person, now=now)
-    return notice("Welcome back — coaching has resumed." if was_paused else "You weren't paused; nothing changed.")
+    if was_paused:
+        return notice("Welcome back — coaching has resumed.")
+    if was_backing_off:
+        return notice("Back to normal — I'll send nudges at the usual pace again.")
+    return notice("You weren't paused; nothing changed.")
 
 
 @subcommand("status", "status", "your coaching settings: on/off, pause, time zone, working hours")

@@ -282,13 +282,15 @@ def _prep_body(payload: dict[str, Any], ctx: RenderContext) -> tuple[list[Block]
 def prep_message(payload: dict[str, Any], ctx: RenderContext) -> Message:
     blocks, guide = _prep_body(payload, ctx)
     key = ctx.delivery_key
-    blocks.append(_actions(
+    row = _actions(
         button("Open full guide", ids.PREP_OPEN_GUIDE, button_value(key), style="primary") if guide else None,
         button("Not helpful", ids.PREP_NOT_HELPFUL, button_value(key)) if guide else None,
         _snooze_select(ctx, payload),
         button("Stop these for this meeting series", ids.MUTE_SERIES, button_value(key))
         if payload.get("event_uid") else None,
-    ))
+    )
+    if row.elements:  # Slack rejects an actions block with no elements
+        blocks.append(row)
     blocks.extend(_why_blocks(key))
     return Message(text=_prep_fallback(payload, ctx), blocks=blocks)
 

@@ -496,3 +496,19 @@ def test_snooze_keys_fit_the_key_column_and_share_one_root() -> None:
     assert len(first) <= 255 and len(second) <= 255 and first.startswith(f"prep:{TEAM}:{USER}:")
     assert snooze.root_key(first) == snooze.root_key(second) == snooze.root_key(long)
     assert second.endswith(":snooze:2") and snooze.snooze_index(second) == 2
+
+
+def test_a_prep_with_no_guide_no_snooze_room_and_no_series_has_no_empty_button_row(
+    frozen_time: time_machine.Traveller, library: ContentLibrary,
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from slackapp.views.deliveries import RenderContext
+    from slackapp.views.nudges import prep_message
+
+    start = MONDAY_10AM + timedelta(minutes=3)  # no snooze option fits before the start
+    payload = {"guide_id": "no-such-guide", "title": "Sync", "start": start.isoformat(),
+               "end": (start + timedelta(minutes=30)).isoformat(), "not_after": start.isoformat()}
+    message = prep_message(payload, RenderContext(content=library, tz=ZoneInfo("Europe/London"), now=MONDAY_10AM,
+                                                  delivery_key="prep:T:U:x:y"))
+    assert all(b.to_dict().get("elements") != [] for b in message.blocks)

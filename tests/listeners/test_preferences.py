@@ -17,7 +17,7 @@ from slackapp.db.models import Person
 from slackapp.domain import deliveries, people
 from slackapp.emulator.sender import SlackSender
 from slackapp.emulator.web_api import FakeSlack
-from slackapp.listeners.home import set_calendar_line
+from slackapp.domain import calendar_feeds
 from slackapp.services import Services
 from slackapp.views.home import KINDS_BLOCK, HomeState, home_view
 from workers.delivery import deliver
@@ -76,7 +76,7 @@ def test_home_shows_time_zone_hours_nudge_types_and_the_weekly_limit(
     kinds = _element(view, ids.PREFS_TOGGLE_KIND)
     assert [o["value"] for o in kinds["options"]] == ["prep", "reflect"]
     assert [o["value"] for o in kinds["initial_options"]] == ["prep", "reflect"]
-    assert ids.CALENDAR_OPEN not in text  # no calendar line unless the calendar work provides one
+    assert ids.CALENDAR_OPEN in text  # the calendar line offers to connect one
     assert fake_slack.validation_errors == []
 
 
@@ -175,17 +175,20 @@ def test_back_to_normal_ends_a_back_off(
     assert backoff_until is not None and backoff_until <= utcnow()
 
 
-def test_the_calendar_work_can_add_its_line(
+def test_the_home_tab_shows_the_calendar_connection(
     frozen_time: time_machine.Coordinates, slack: SlackSender, fake_slack: FakeSlack, services: Services
 ) -> None:
-    set_calendar_line(lambda _services, _team, user: f":white_check_mark: Calendar connected for <@{user}>")
-    try:
-        slack.app_home_opened("UREPORT1")
-        view = _home(slack, fake_slack)
-    finally:
-        set_calendar_line(None)
-    assert "Calendar connected for <@UREPORT1>" in json.dumps(view, ensure_ascii=False)
+    slack.app_home_opened("UREPORT1")
+    view = _home(slack, fake_slack)
+    assert "*Calendar:* not connected" in json.dumps(view, ensure_ascii=False)
     assert _element(view, ids.CALENDAR_OPEN)["text"]["text"] == "Calendar settings"
+    with services.db.session() as session:
+        calendar_feeds.connect_feed(session, team_id="T0001", user_id="UREPORT1", vault=services.vault,
+                                    url="https://calendar.example.com/private-5e1f/basic.ics", now=utcnow())
+    slack.app_home_opened("UREPORT1")
+    view = _home(slack, fake_slack, count=2)
+    text = json.dumps(view, ensure_ascii=False)
+    assert "calendar.example.com/…" in text and "private-5e1f" not in text  # never the secret address
 
 
 def test_the_home_view_stays_within_slack_limits() -> None:

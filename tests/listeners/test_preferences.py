@@ -14,10 +14,9 @@ from sqlalchemy import select
 from slackapp import ids
 from slackapp.clock import utcnow
 from slackapp.db.models import Person
-from slackapp.domain import deliveries, people
+from slackapp.domain import calendar_feeds, deliveries, people
 from slackapp.emulator.sender import SlackSender
 from slackapp.emulator.web_api import FakeSlack
-from slackapp.domain import calendar_feeds
 from slackapp.services import Services
 from slackapp.views.home import KINDS_BLOCK, HomeState, home_view
 from workers.delivery import deliver

@@ -6,6 +6,7 @@ See ``content/README.md`` for the file format.
 from slackapp.content.check import run_content_check
 from slackapp.content.loader import KINDS, load_content
 from slackapp.content.model import (
+    AssignmentTemplate,
     Competency,
     ContentError,
     ContentLibrary,
@@ -15,11 +16,13 @@ from slackapp.content.model import (
     MomentRule,
     Question,
     QuestionSet,
+    RubricLevel,
     Skill,
 )
 
 __all__ = [
     "KINDS",
+    "AssignmentTemplate",
     "Competency",
     "ContentError",
     "ContentLibrary",
@@ -29,6 +32,7 @@ __all__ = [
     "MomentRule",
     "Question",
     "QuestionSet",
+    "RubricLevel",
     "Skill",
     "load_content",
     "run_content_check",

@@ -23,12 +23,13 @@ def run_content_check(directory: Path | str | os.PathLike[str], out: TextIO) -> 
 
 
 def summarize(library: ContentLibrary) -> str:
-    """E.g. ``10 competencies, 41 skills, 7 moments, 7 guides, 8 question sets``."""
+    """E.g. ``10 competencies, 41 skills, 7 moments, 7 guides, 12 question sets, 30 assignments``."""
     counts = [
         (len(library.competencies), "competency", "competencies"),
         (len(library.skills), "skill", "skills"),
         (len(library.moments), "moment", "moments"),
         (len(library.guides), "guide", "guides"),
         (len(library.question_sets), "question set", "question sets"),
+        (len(library.assignments), "assignment", "assignments"),
     ]
     return ", ".join(f"{count} {one if count == 1 else many}" for count, one, many in counts)

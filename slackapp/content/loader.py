@@ -6,9 +6,10 @@ keys: ``kind`` (which kind of content it holds) and ``items`` (a non-empty list 
 that kind). Files are read in sorted path order; several files may hold the same kind.
 
 Adding a kind: write ``parse_<thing>(reader, node) -> Thing | None`` in its own module (see
-``competencies.py``; ``moments.py`` for optional fields and references), add a ``Kind`` to
-``KINDS`` and a tuple field to ``ContentLibrary``. References between items (for example a
-moment's ``prep_guide_id``) go through ``reader.refer`` and are resolved across all files.
+``competencies.py``; ``moments.py`` and ``assignments.py`` for optional fields, nested lists
+and references), add a ``Kind`` to ``KINDS`` and a tuple field to ``ContentLibrary``.
+References between items (for example a moment's ``prep_guide_id``) go through
+``reader.refer`` and are resolved across all files.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from slackapp.content.assignments import parse_assignment
 from slackapp.content.competencies import parse_competency
 from slackapp.content.guides import parse_guide
 from slackapp.content.model import ContentError, ContentLibrary, ContentProblem
@@ -50,6 +52,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
             Kind("question_sets", "question_sets", parse_question_set),
             Kind("guides", "guides", parse_guide),
             Kind("moments", "moments", parse_moment),
+            Kind("assignments", "assignments", parse_assignment),
         )
     }
 )

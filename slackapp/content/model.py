@@ -7,12 +7,13 @@ objects. Constructing one directly with bad values raises ``ValueError``.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from slackapp.content.patterns import DESCRIPTION_MATCH_MAX, TITLE_MATCH_MAX, compile_pattern
 
@@ -48,6 +49,23 @@ PRIORITY_RANGE = (-1000, 1000)
 # Ids of moments, guides, question sets and questions are stored with deliveries and
 # reflections (moment_id is a 64-character column).
 ID_MAX = 64
+
+# Micro-assignment templates. The title is a Slack select option (75 characters at most); the
+# rubric level names are radio-button labels in the submit and review modals.
+ASSIGNMENT_TITLE_MAX = 75
+TIMEBOX_HOURS = (1, 336)  # from an hour to two weeks
+EFFORT_MINUTES = (10, 240)
+WHY_MAX = 500
+INSTRUCTIONS_MIN, INSTRUCTIONS_MAX = 2, 6
+INSTRUCTION_MAX = 300
+DELIVERABLE_MAX = 300
+SUCCESS_CRITERIA_MIN, SUCCESS_CRITERIA_MAX = 2, 5
+SUCCESS_CRITERION_MAX = 200
+RUBRIC_LEVELS = 4  # levels 1..4, in order; 3 and above is the evidence bar
+RUBRIC_LEVEL_NAME_MAX = 30
+RUBRIC_DESCRIPTOR_MAX = 280
+TAGS_MAX = 8
+TAG_MAX = 32
 
 _SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 COMPETENCY_ID_RE = re.compile(_SLUG)
@@ -185,6 +203,35 @@ def _require_items(
     for value in values:
         if not isinstance(value, item_type):
             raise ValueError(f"{what} must contain {item_type.__name__} objects, got {type(value).__name__}")
+
+
+def _require_texts(
+    values: object, what: str, max_length: int, minimum: int, maximum: int, nouns: tuple[str, str]
+) -> None:
+    """A tuple of ``minimum``..``maximum`` distinct one-line texts (``nouns``: singular, plural)."""
+    noun = nouns[0] if isinstance(values, tuple) and len(values) == 1 else nouns[1]
+    _require_items(values, what, str, minimum, maximum, noun)
+    texts = cast(tuple[str, ...], values)
+    for value in texts:
+        _require_text(value, f"{what} item", max_length)
+    _require_unique(texts, what)
+
+
+def tag_problem(value: str) -> str | None:
+    """Why ``value`` is not a valid tag (a short kebab-case word, like ``one-on-one``), or None."""
+    if COMPETENCY_ID_RE.fullmatch(value) is None:
+        return f"must be lowercase kebab-case, e.g. 'one-on-one' (got '{value}')"
+    if len(value) > TAG_MAX:
+        return f"is too long ({len(value)} characters; at most {TAG_MAX})"
+    return None
+
+
+def effort_problem(effort_minutes: int, timebox_hours: int) -> str | None:
+    """Why an effort does not fit in the timebox it is done in, or None."""
+    if effort_minutes > timebox_hours * 60:
+        hours = "hour" if timebox_hours == 1 else "hours"
+        return f"({effort_minutes} minutes) must fit in the timebox ({timebox_hours} {hours})"
+    return None
 
 
 def _require_unique(values: Sequence[str], what: str) -> None:
@@ -458,10 +505,103 @@ class MomentRule:
 
 
 @dataclass(frozen=True, slots=True)
+class RubricLevel:
+    """One level of a micro-assignment rubric: what a reviewer can see in work at this level.
+
+    The convention (``content/README.md``): 1 "Not yet", 2 "Developing", 3 "Proficient" (every
+    success criterion met: counts as evidence), 4 "Role model".
+    """
+
+    level: int
+    name: str
+    descriptor: str
+
+    def __post_init__(self) -> None:
+        _require_int(self.level, "RubricLevel.level", 1, RUBRIC_LEVELS)
+        _require_text(self.name, "RubricLevel.name", RUBRIC_LEVEL_NAME_MAX)
+        _require_text(self.descriptor, "RubricLevel.descriptor", RUBRIC_DESCRIPTOR_MAX)
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentTemplate:
+    """A micro-assignment: one timeboxed practice task for one skill, with a deliverable and a rubric.
+
+    ``timebox_hours`` is how long the learner has (it sets the default due date);
+    ``effort_minutes`` is the work itself. ``debrief_set_id`` names the question set peers
+    answer in an optional debrief.
+    """
+
+    id: str
+    title: str
+    competency_id: str
+    skill_id: str
+    timebox_hours: int
+    effort_minutes: int
+    why: str
+    instructions: tuple[str, ...]
+    deliverable: str
+    success_criteria: tuple[str, ...]
+    rubric: tuple[RubricLevel, ...]
+    debrief_set_id: str | None = None
+    tags: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _require_slug(self.id, "AssignmentTemplate.id", "give-sbi-feedback")
+        _require_text(self.title, "AssignmentTemplate.title", ASSIGNMENT_TITLE_MAX)
+        _require_text(self.competency_id, "AssignmentTemplate.competency_id", 200)
+        _require(competency_id_problem(self.competency_id), "AssignmentTemplate.competency_id")
+        _require_text(self.skill_id, "AssignmentTemplate.skill_id", 200)
+        _require(skill_id_problem(self.skill_id, self.competency_id), "AssignmentTemplate.skill_id")
+        _require_int(self.timebox_hours, "AssignmentTemplate.timebox_hours", *TIMEBOX_HOURS)
+        _require_int(self.effort_minutes, "AssignmentTemplate.effort_minutes", *EFFORT_MINUTES)
+        _require(effort_problem(self.effort_minutes, self.timebox_hours), "AssignmentTemplate.effort_minutes")
+        _require_text(self.why, "AssignmentTemplate.why", WHY_MAX)
+        _require_texts(
+            self.instructions,
+            "AssignmentTemplate.instructions",
+            INSTRUCTION_MAX,
+            INSTRUCTIONS_MIN,
+            INSTRUCTIONS_MAX,
+            ("step", "steps"),
+        )
+        _require_text(self.deliverable, "AssignmentTemplate.deliverable", DELIVERABLE_MAX)
+        _require_texts(
+            self.success_criteria,
+            "AssignmentTemplate.success_criteria",
+            SUCCESS_CRITERION_MAX,
+            SUCCESS_CRITERIA_MIN,
+            SUCCESS_CRITERIA_MAX,
+            ("criterion", "criteria"),
+        )
+        _require_items(self.rubric, "AssignmentTemplate.rubric", RubricLevel, RUBRIC_LEVELS, RUBRIC_LEVELS, "levels")
+        for number, level in enumerate(self.rubric, start=1):
+            if level.level != number:
+                raise ValueError(
+                    f"AssignmentTemplate.rubric must list levels 1 to {RUBRIC_LEVELS} in order "
+                    f"(item {number} is level {level.level})"
+                )
+        _require_unique([level.name for level in self.rubric], "AssignmentTemplate.rubric names")
+        _require_unique([level.descriptor for level in self.rubric], "AssignmentTemplate.rubric descriptors")
+        if self.debrief_set_id is not None:
+            _require_slug(self.debrief_set_id, "AssignmentTemplate.debrief_set_id", "debrief-feedback")
+        _require_items(self.tags, "AssignmentTemplate.tags", str, 0, TAGS_MAX, "tags")
+        for tag in self.tags:
+            _require_text(tag, "AssignmentTemplate.tags item", TAG_MAX)
+            _require(tag_problem(tag), "AssignmentTemplate.tags item")
+        _require_unique(self.tags, "AssignmentTemplate.tags")
+
+    def rubric_level(self, level: int) -> RubricLevel:
+        """The rubric level numbered ``level`` (1 to 4); ``KeyError`` otherwise."""
+        if isinstance(level, int) and not isinstance(level, bool) and 1 <= level <= len(self.rubric):
+            return self.rubric[level - 1]
+        raise KeyError(f"assignment '{self.id}' has no rubric level {level!r}")
+
+
+@dataclass(frozen=True, slots=True)
 class ContentLibrary:
     """Everything loaded from a content directory, in file order then item order.
 
-    New kinds of content (tips, micro-assignments, ...) become new tuple fields here,
+    New kinds of content (tips, tracks, ...) become new tuple fields here,
     validated in ``__post_init__`` (see ``slackapp.content.loader.KINDS``).
     """
 
@@ -469,12 +609,17 @@ class ContentLibrary:
     question_sets: tuple[QuestionSet, ...] = ()
     guides: tuple[Guide, ...] = ()
     moments: tuple[MomentRule, ...] = ()
+    assignments: tuple[AssignmentTemplate, ...] = ()
     _competencies_by_id: Mapping[str, Competency] = field(init=False, repr=False, compare=False)
     _skills_by_id: Mapping[str, tuple[Competency, Skill]] = field(init=False, repr=False, compare=False)
     _question_sets_by_id: Mapping[str, QuestionSet] = field(init=False, repr=False, compare=False)
     _guides_by_id: Mapping[str, Guide] = field(init=False, repr=False, compare=False)
     _moments_by_id: Mapping[str, MomentRule] = field(init=False, repr=False, compare=False)
     _moments_by_priority: tuple[MomentRule, ...] = field(init=False, repr=False, compare=False)
+    _assignments_by_id: Mapping[str, AssignmentTemplate] = field(init=False, repr=False, compare=False)
+    _assignments_by_competency: Mapping[str, tuple[AssignmentTemplate, ...]] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         _require_tuple(self.competencies, "ContentLibrary.competencies")
@@ -509,6 +654,23 @@ class ContentLibrary:
                 raise ValueError(
                     f"moment '{moment.id}' refers to unknown question set '{moment.reflection_set_id}'"
                 )
+        assignments = _index(self.assignments, AssignmentTemplate, "assignments")
+        by_competency: dict[str, list[AssignmentTemplate]] = {competency_id: [] for competency_id in competencies}
+        for template in self.assignments:
+            what = f"assignment '{template.id}' refers to unknown"
+            if template.competency_id not in competencies:
+                raise ValueError(f"{what} competency '{template.competency_id}'")
+            if template.skill_id not in skills:
+                raise ValueError(f"{what} skill '{template.skill_id}'")
+            if template.debrief_set_id is not None and template.debrief_set_id not in question_sets:
+                raise ValueError(f"{what} question set '{template.debrief_set_id}'")
+            by_competency[template.competency_id].append(template)
+        object.__setattr__(self, "_assignments_by_id", assignments)
+        object.__setattr__(
+            self,
+            "_assignments_by_competency",
+            MappingProxyType({key: tuple(values) for key, values in by_competency.items()}),
+        )
         object.__setattr__(self, "_competencies_by_id", MappingProxyType(competencies))
         object.__setattr__(self, "_skills_by_id", MappingProxyType(skills))
         object.__setattr__(self, "_question_sets_by_id", question_sets)
@@ -554,6 +716,45 @@ class ContentLibrary:
                 return moment
         return None
 
+    def assignment(self, template_id: str) -> AssignmentTemplate:
+        """The micro-assignment template with this id; ``KeyError`` if there is none."""
+        try:
+            return self._assignments_by_id[template_id]
+        except KeyError:
+            raise KeyError(f"unknown assignment '{template_id}'") from None
+
+    def has_assignment(self, template_id: str) -> bool:
+        return template_id in self._assignments_by_id
+
+    def assignments_for(self, competency_id: str) -> tuple[AssignmentTemplate, ...]:
+        """The templates for one competency, in library order; ``KeyError`` for an unknown competency."""
+        try:
+            return self._assignments_by_competency[competency_id]
+        except KeyError:
+            raise KeyError(f"unknown competency '{competency_id}'") from None
+
+    def recommend(
+        self, *, focus_competency_ids: Sequence[str], done_template_ids: Collection[str], limit: int = 5
+    ) -> list[AssignmentTemplate]:
+        """Up to ``limit`` templates to practise next, never one in ``done_template_ids``.
+
+        First the templates of the focus competencies, competency by competency in the order
+        given, then those of the other competencies in the order of ``competencies``; within
+        a competency, templates keep library order (``assignments_for``). Deterministic for
+        the same arguments. Unknown ids (for example a competency retired from the content
+        since it was chosen) are ignored.
+        """
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+            raise ValueError(f"limit must be a whole number of at least 0 (got {limit!r})")
+        if isinstance(focus_competency_ids, str):  # a lone id would otherwise be read letter by letter
+            raise TypeError("focus_competency_ids must be a sequence of competency ids, not a string")
+        done = set(done_template_ids)
+        by_competency = self._assignments_by_competency
+        focus = dict.fromkeys(cid for cid in focus_competency_ids if cid in by_competency)
+        order = [*focus, *(competency.id for competency in self.competencies if competency.id not in focus)]
+        candidates = (template for cid in order for template in by_competency[cid] if template.id not in done)
+        return list(itertools.islice(candidates, limit))
+
     @property
     def skills(self) -> tuple[Skill, ...]:
         """All skills of all competencies, in order."""
@@ -587,7 +788,7 @@ class ContentLibrary:
             raise KeyError(f"unknown skill '{skill_id}'") from None
 
 
-_Item = TypeVar("_Item", QuestionSet, Guide, MomentRule)
+_Item = TypeVar("_Item", QuestionSet, Guide, MomentRule, AssignmentTemplate)
 
 
 def _index(items: object, item_type: type[_Item], name: str) -> Mapping[str, _Item]:

@@ -31,7 +31,9 @@ def test_valid_directory_prints_a_summary_and_returns_0(
     monkeypatch.chdir(tmp_path)
     out = io.StringIO()
     assert run_content_check(Path("lib"), out) == 0
-    assert out.getvalue() == "content OK: 1 competency, 1 skill, 0 moments, 0 guides, 0 question sets in lib\n"
+    assert out.getvalue() == (
+        "content OK: 1 competency, 1 skill, 0 moments, 0 guides, 0 question sets, 0 assignments in lib\n"
+    )
 
 
 def test_invalid_directory_prints_one_line_per_problem_and_returns_1(
@@ -47,7 +49,7 @@ def test_invalid_directory_prints_one_line_per_problem_and_returns_1(
     assert run_content_check(Path("lib"), out) == 1
     assert out.getvalue().splitlines() == [
         "lib/a.yml:4: competency 'delegating': 'name' must not be empty",
-        "lib/b.yml:1: unknown kind 'tips' (known kinds: competencies, guides, moments, question_sets)",
+        "lib/b.yml:1: unknown kind 'tips' (known kinds: assignments, competencies, guides, moments, question_sets)",
     ]
 
 

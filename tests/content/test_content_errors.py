@@ -215,7 +215,7 @@ def test_reference_resolves_across_files(tmp_path: Path) -> None:
 def test_unknown_kind(tmp_path: Path) -> None:
     path = write(tmp_path, "tips.yml", "kind: tipz\nitems:\n  - id: one\n")
     assert problems(tmp_path) == [
-        f"{path}:1: unknown kind 'tipz' (known kinds: competencies, guides, moments, question_sets)"
+        f"{path}:1: unknown kind 'tipz' (known kinds: assignments, competencies, guides, moments, question_sets)"
     ]
 
 
@@ -305,6 +305,7 @@ def test_content_error_message_lists_every_problem(tmp_path: Path) -> None:
     with pytest.raises(ContentError) as caught:
         load_content(tmp_path)
     assert str(caught.value) == (
-        f"{tmp_path / 'a.yml'}:1: unknown kind 'x' (known kinds: competencies, guides, moments, question_sets)\n"
+        f"{tmp_path / 'a.yml'}:1: unknown kind 'x' "
+        "(known kinds: assignments, competencies, guides, moments, question_sets)\n"
         f"{tmp_path / 'b.yml'}:1: file is empty; expected a mapping with 'kind' and 'items'"
     )

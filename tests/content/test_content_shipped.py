@@ -37,7 +37,8 @@ def test_shipped_content_passes_the_check(monkeypatch: pytest.MonkeyPatch) -> No
     out = io.StringIO()
     assert run_content_check(Path("content"), out) == 0, out.getvalue()
     assert re.fullmatch(
-        r"content OK: \d+ competencies, \d+ skills, \d+ moments, \d+ guides, \d+ question sets in content\n",
+        r"content OK: \d+ competencies, \d+ skills, \d+ moments, \d+ guides, \d+ question sets, "
+        r"\d+ assignments in content\n",
         out.getvalue(),
     )
 
@@ -131,12 +132,15 @@ def test_readme_examples_are_valid_content(tmp_path: Path) -> None:
     readme = (CONTENT / "README.md").read_text(encoding="utf-8")
     examples = re.findall(r"```yaml\n(.*?)```", readme, flags=re.DOTALL)
     kinds = {re.match(r"kind: (\w+)", example).group(1): example for example in examples}  # type: ignore[union-attr]
-    assert set(kinds) == {"competencies", "question_sets", "guides", "moments"}
+    assert set(kinds) == {"competencies", "question_sets", "guides", "moments", "assignments"}
     (tmp_path / "competencies.yml").write_text(
         (CONTENT / "competencies.yml").read_text(encoding="utf-8"), encoding="utf-8"
     )
-    for kind in ("question_sets", "guides", "moments"):
+    for kind in ("question_sets", "guides", "moments", "assignments"):
         (tmp_path / f"{kind}.yml").write_text(kinds[kind], encoding="utf-8")
     example = load_content(tmp_path)
     assert example.classify(title="Catch-up with Sam", attendee_count=2) is example.moment("one-on-one")
     assert example.classify(title="Interview 1:1") is None
+    template = example.assignment("give-sbi-feedback")
+    assert [level.name for level in template.rubric] == ["Not yet", "Developing", "Proficient", "Role model"]
+    assert example.question_set(template.debrief_set_id or "").title == "Peer debrief: feedback"

@@ -97,6 +97,7 @@ def run_serve(settings: Settings, *, socket_mode: bool, host: str) -> int:
             logger.info("serving on %s:%s", host, settings.port)
             serve_forever(create_wsgi_app(app, services), host=host, port=settings.port)
     finally:
+        services.shutdown()
         if queue is not None:
             queue.stop()
     return 0

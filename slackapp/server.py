@@ -16,7 +16,7 @@ class BackgroundServer:
     def __init__(self, wsgi_app: Callable[..., Any], *, host: str = "127.0.0.1", port: int = 0,
                  threads: int = 8) -> None:
         self._server: Any = create_server(wsgi_app, host=host, port=port, threads=threads,
-                                          ident="flowcoach", asyncore_loop_timeout=0.1)
+                                          ident="flowcoach")
         self._thread = threading.Thread(target=self._server.run, name="fc-http", daemon=True)
 
     @property

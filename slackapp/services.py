@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,9 +27,15 @@ class Services:
     installation_store: InstallationStore | None = None
     redis: Any = None  # the queue's Redis connection (pacing, locks)
     clients: ClientFactory = field(init=False)
+    background: ThreadPoolExecutor = field(init=False)  # listener work after the ack
 
     def __post_init__(self) -> None:
         self.clients = ClientFactory(self.settings, self.installation_store)
+        self.background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="fc-listener")
+
+    def shutdown(self) -> None:
+        """Let listener work that was already acknowledged finish."""
+        self.background.shutdown(wait=True)
 
     def is_admin(self, user_id: str) -> bool:
         return user_id in self.settings.admins

@@ -144,6 +144,7 @@ def services(settings: Settings, db: Database, redis_conn: Any, content_library:
     built = build_services(settings, redis=redis_conn, content=content_library, db=db)
     runtime.install(built)
     yield built
+    built.shutdown()
     runtime.install(None)
 
 

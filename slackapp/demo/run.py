@@ -154,6 +154,7 @@ def run_demo(*, content_dir: Path | None = None, verbose: bool = False, out: Tex
                     print(f"    {call.method}", file=out)
         finally:
             server.stop()
+            services.shutdown()
             queue.stop()
             runtime.install(None)
             engine.dispose()

@@ -12,7 +12,7 @@ from slackapp import ids
 from slackapp.clock import utcnow
 from slackapp.domain import people
 from slackapp.listeners.home import publish_home
-from slackapp.listeners.lazy import ack_only, after_ack
+from slackapp.listeners.lazy import background
 from slackapp.services import Services
 from slackapp.views.onboarding import welcome_answered
 
@@ -57,4 +57,4 @@ def resume(context: Any, client: WebClient, services: Services) -> None:
 def register(app: App, services: Services) -> None:
     for action_id, handler in ((ids.OPT_IN, opt_in), (ids.OPT_OUT, opt_out), (ids.PAUSE_WEEK, pause_week),
                                (ids.RESUME, resume)):
-        app.action(action_id)(ack=ack_only, lazy=[after_ack(handler, services)])
+        app.action(action_id)(background(handler, services))

@@ -15,7 +15,7 @@ from slackapp.domain import calendar_feeds
 from slackapp.domain.errors import InvalidInput
 from slackapp.listeners.calendar_status import feed_status
 from slackapp.listeners.home import publish_home
-from slackapp.listeners.lazy import ack_only, after_ack
+from slackapp.listeners.lazy import background
 from slackapp.listeners.subcommands import CommandRequest, subcommand
 from slackapp.services import Services
 from slackapp.views.blocks import Message
@@ -73,6 +73,6 @@ def ack_submission(services: Services) -> Callable[..., None]:
 
 
 def register(app: App, services: Services) -> None:
-    app.action(ids.CALENDAR_OPEN)(ack=ack_only, lazy=[after_ack(open_modal, services)])
-    app.action(ids.CALENDAR_DISCONNECT)(ack=ack_only, lazy=[after_ack(disconnect, services)])
+    app.action(ids.CALENDAR_OPEN)(background(open_modal, services))
+    app.action(ids.CALENDAR_DISCONNECT)(background(disconnect, services))
     app.view(ids.CALENDAR_MODAL)(ack_submission(services))

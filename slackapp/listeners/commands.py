@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -10,7 +11,7 @@ from slack_sdk import WebClient
 from slackapp import ids
 from slackapp.clock import utcnow
 from slackapp.domain import analytics
-from slackapp.listeners.lazy import after_ack
+from slackapp.listeners.lazy import background
 from slackapp.listeners.subcommands import SUBCOMMANDS, CommandRequest, help_entries
 from slackapp.services import Services
 from slackapp.views.help import help_message
@@ -21,13 +22,22 @@ def _parse(command: dict[str, Any]) -> tuple[str, str]:
     return name.lower(), rest.strip()
 
 
-def ack_coach(ack: Ack, command: dict[str, Any]) -> None:
+def is_subcommand(command: dict[str, Any]) -> bool:
+    return _parse(command)[0] in SUBCOMMANDS
+
+
+@functools.cache
+def _help_reply() -> dict[str, Any]:
+    return {**help_message(help_entries()).to_kwargs(), "response_type": "ephemeral"}
+
+
+def ack_help(ack: Ack, command: dict[str, Any]) -> None:
+    """help, empty text or anything unknown: answered in the ack itself, with nothing to do afterwards."""
     name, _ = _parse(command)
-    if name in SUBCOMMANDS:
-        ack()
-    else:  # help, empty text or unknown: answered in the ack itself
-        unknown = name if name and name != "help" else None
-        ack(**help_message(help_entries(), unknown=unknown).to_kwargs(), response_type="ephemeral")
+    if name in ("", "help"):
+        ack(**_help_reply())
+    else:
+        ack(**help_message(help_entries(), unknown=name).to_kwargs(), response_type="ephemeral")
 
 
 def run_coach(command: dict[str, Any], respond: Respond, context: Any, client: WebClient, services: Services) -> None:
@@ -46,4 +56,5 @@ def run_coach(command: dict[str, Any], respond: Respond, context: Any, client: W
 
 
 def register(app: App, services: Services) -> None:
-    app.command(ids.COMMAND)(ack=ack_coach, lazy=[after_ack(run_coach, services)])
+    app.command(ids.COMMAND, matchers=[is_subcommand])(background(run_coach, services))
+    app.command(ids.COMMAND)(ack_help)

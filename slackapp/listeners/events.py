@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slackapp.clock import utcnow
 from slackapp.domain import analytics, onboarding, people, workspaces
 from slackapp.listeners.home import publish_home
-from slackapp.listeners.lazy import ack_only, after_ack
+from slackapp.listeners.lazy import background
 from slackapp.services import Services
 
 logger = logging.getLogger(__name__)
@@ -71,4 +71,4 @@ def tokens_revoked(event: dict[str, Any], context: Any, services: Services) -> N
 def register(app: App, services: Services) -> None:
     for name, handler in (("app_home_opened", app_home_opened), ("app_uninstalled", app_uninstalled),
                           ("tokens_revoked", tokens_revoked)):
-        app.event(name)(ack=ack_only, lazy=[after_ack(handler, services)])
+        app.event(name)(background(handler, services))

@@ -21,7 +21,7 @@ from slackapp.clock import utcnow
 from slackapp.db.models import Delivery
 from slackapp.domain import deliveries, explain, people, reflections, series, snooze
 from slackapp.domain.errors import AlreadyDone, InvalidInput, NotFound, PermissionDenied
-from slackapp.listeners.lazy import ack_only, after_ack
+from slackapp.listeners.lazy import after_ack, background
 from slackapp.services import Services
 from slackapp.views import nudges as views
 from slackapp.views.blocks import Message
@@ -257,6 +257,6 @@ HANDLERS = (
 
 def register(app: App, services: Services) -> None:
     for action_id, handler in HANDLERS:
-        app.action(action_id)(ack=ack_only, lazy=[after_ack(handler, services)])
+        app.action(action_id)(background(handler, services))
     app.view(ids.REFLECTION_MODAL)(ack=_ack_reflection(services), lazy=[after_ack(save_submission, services)])
 

@@ -12,7 +12,7 @@ from slackapp import ids
 from slackapp.clock import utcnow
 from slackapp.domain import explain, people, policy
 from slackapp.listeners.home import publish_home
-from slackapp.listeners.lazy import ack_only, after_ack
+from slackapp.listeners.lazy import after_ack, background
 from slackapp.listeners.subcommands import CommandRequest, subcommand
 from slackapp.services import Services
 from slackapp.views.blocks import Message
@@ -106,6 +106,6 @@ def why(req: CommandRequest) -> Message:
 
 
 def register(app: App, services: Services) -> None:
-    app.action(ids.PREFS_OPEN_HOURS)(ack=ack_only, lazy=[after_ack(open_hours, services)])
-    app.action(ids.PREFS_TOGGLE_KIND)(ack=ack_only, lazy=[after_ack(toggle_kinds, services)])
+    app.action(ids.PREFS_OPEN_HOURS)(background(open_hours, services))
+    app.action(ids.PREFS_TOGGLE_KIND)(background(toggle_kinds, services))
     app.view(ids.HOURS_MODAL)(ack=ack_hours(services), lazy=[after_ack(hours_saved, services)])

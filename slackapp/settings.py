@@ -38,6 +38,7 @@ class Settings:
     feed_allowed_hosts: frozenset[str] = field(default_factory=frozenset)
     calendar_webhook_secret: str = ""
     oauth_scopes: tuple[str, ...] = ()
+    competency_threshold: int = 3
 
     @property
     def multi_workspace(self) -> bool:
@@ -70,6 +71,10 @@ _ENV_DOC: dict[str, tuple[str, str]] = {
     "FLOWCOACH_CALENDAR_WEBHOOK_SECRET": ("", "Shared secret for POST /calendar/events (unset: webhook off)."),
     "FLOWCOACH_FEED_ALLOWED_HOSTS": ("", "Comma-separated calendar hosts allowed to resolve to private "
                                      "addresses (intranets, tests)."),
+    "FLOWCOACH_REVIEW_HOURS": ("24", "Promised review time for a micro-assignment submission, in the reviewer's "
+                               "working hours (reminders 4 h before and 2 h after)."),
+    "FLOWCOACH_COMPETENCY_THRESHOLD": ("3", "Accepted assignments at rubric level 3 or more that confirm a "
+                                       "competency (time-to-competency is measured to that moment)."),
 }
 
 
@@ -160,6 +165,8 @@ def load_settings(env: Mapping[str, str], *, require_slack: bool = True) -> Sett
         problems.append(f"PORT must be at most 65535, got {port}")
     interval = _int(env, "FLOWCOACH_DISPATCH_INTERVAL", 10, problems)
     hosts = frozenset(h.strip().lower() for h in (get("FLOWCOACH_FEED_ALLOWED_HOSTS") or "").split(",") if h.strip())
+    review_hours = _int(env, "FLOWCOACH_REVIEW_HOURS", 24, problems)
+    competency_threshold = _int(env, "FLOWCOACH_COMPETENCY_THRESHOLD", 3, problems)
 
     if problems:
         raise SettingsError(problems)
@@ -179,6 +186,8 @@ def load_settings(env: Mapping[str, str], *, require_slack: bool = True) -> Sett
         dispatch_interval_seconds=interval,
         feed_allowed_hosts=hosts,
         calendar_webhook_secret=get("FLOWCOACH_CALENDAR_WEBHOOK_SECRET") or "",
+        review_hours=review_hours,
+        competency_threshold=competency_threshold,
     )
 
 

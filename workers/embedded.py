@@ -11,7 +11,7 @@ from rq import Queue, SimpleWorker
 from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
 
-from workers import calendar_jobs, jobs
+from workers import calendar_jobs, debrief_jobs, jobs
 from workers.queues import QUEUE_NAMES
 
 logger = logging.getLogger(__name__)
@@ -76,8 +76,8 @@ class EmbeddedQueue:
                 logger.exception("scheduler pass failed")
 
     def _dispatch(self) -> None:
-        """What `flowcoach cron` does in production: dispatcher ticks, feed syncs, housekeeping."""
-        last_feed_sync = last_housekeeping = 0.0
+        """What `flowcoach cron` does in production: dispatcher ticks, feed syncs, debrief closes, housekeeping."""
+        last_feed_sync = last_housekeeping = last_debrief_close = 0.0
         while not self._stop.wait(self.dispatch_interval):
             try:
                 jobs.dispatch_tick()
@@ -85,6 +85,9 @@ class EmbeddedQueue:
                 if now - last_feed_sync >= FEED_SYNC_EVERY_SECONDS:
                     last_feed_sync = now
                     calendar_jobs.sync_due_feeds()
+                if now - last_debrief_close >= debrief_jobs.CLOSE_EVERY_SECONDS:
+                    last_debrief_close = now
+                    debrief_jobs.close_due_debriefs()
                 if now - last_housekeeping >= HOUSEKEEPING_EVERY_SECONDS:
                     last_housekeeping = now
                     jobs.housekeeping()

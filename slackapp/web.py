@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from io import BytesIO
 from typing import Any
 from urllib.parse import parse_qs
@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from slackapp import webhook
 from slackapp.domain.errors import FlowcoachError, NotFound
+from slackapp.listeners.lazy import hold_work_until_response_sent
 from slackapp.services import Services
 
 EVENTS_PATH = "/slack/events"
@@ -25,6 +26,20 @@ def _plain(start_response: StartResponse, status: str, body: dict[str, Any]) -> 
     data = json.dumps(body).encode()
     start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
     return [data]
+
+
+class _ThenRun:
+    """A WSGI response whose ``close()`` (called by the server after sending it) starts held work."""
+
+    def __init__(self, body: Iterable[bytes], work: list[Callable[[], object]]) -> None:
+        self._body, self._work = body, work
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._body)
+
+    def close(self) -> None:
+        for start in self._work:
+            start()
 
 
 _OBJECT_FIELDS = ("team", "enterprise", "container", "view")
@@ -100,6 +115,8 @@ def create_wsgi_app(app: App, services: Services) -> Callable[[dict[str, Any], S
             environ["wsgi.input"] = BytesIO(body)
             if malformed(body, environ.get("CONTENT_TYPE", "")):
                 return _plain(start_response, "400 Bad Request", {"ok": False, "error": "malformed request"})
-        return slack(environ, start_response)
+        with hold_work_until_response_sent() as held:
+            response = slack(environ, start_response)
+        return _ThenRun(response, held) if held else response
 
     return application

@@ -9,7 +9,10 @@ listener fails right after acknowledging.)
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import Ack
@@ -20,6 +23,44 @@ from slackapp.services import Services
 
 def ack_only(ack: Ack) -> None:
     ack()
+
+
+_request_scope = threading.local()
+
+
+@contextmanager
+def hold_work_until_response_sent() -> Iterator[list[Callable[[], object]]]:
+    """Work handed over during an HTTP request starts once its response has gone out.
+
+    Started any earlier, it competes for the interpreter with the thread still writing the ack.
+    The WSGI layer opens this scope around a request and runs the held work from the response's
+    ``close()``; outside a scope (Socket Mode, direct dispatch) work starts at once.
+    """
+    held: list[Callable[[], object]] = []
+    previous = getattr(_request_scope, "held", None)
+    _request_scope.held = held
+    try:
+        yield held
+    finally:
+        _request_scope.held = previous
+
+
+def _start_after_response(start: Callable[[], object]) -> None:
+    held = getattr(_request_scope, "held", None)
+    if held is None:
+        start()
+    else:
+        held.append(start)
+
+
+# The server's I/O thread still has to flush the ack to the socket when close() runs; a moment's
+# pause keeps the work from taking the interpreter lock before the bytes are out.
+BREATH_SECONDS = 0.002
+
+
+def _after_a_breath(run: Callable[..., None], *args: Any) -> None:
+    time.sleep(BREATH_SECONDS)
+    run(*args)
 
 
 def background(func: Callable[..., None], services: Services) -> Callable[..., None]:
@@ -33,7 +74,8 @@ def background(func: Callable[..., None], services: Services) -> Callable[..., N
     def ack_then_work(ack: Ack, body: dict[str, Any], payload: dict[str, Any], context: Any, client: Any,
                       respond: Any) -> None:
         ack()
-        services.background.submit(run, body, payload, context, client, respond)
+        _start_after_response(lambda: services.background.submit(_after_a_breath, run, body, payload, context,
+                                                                 client, respond))
 
     ack_then_work.__name__ = ack_then_work.__qualname__ = f"ack_then_{func.__name__}"
     return ack_then_work

@@ -1,5 +1,7 @@
 """What the app asks Slack for. app_manifest.yml must agree (a test checks it)."""
 
+from slackapp import ids
+
 BOT_SCOPES = (
     "chat:write",       # DMs and in-place card updates
     "commands",         # /coach
@@ -11,3 +13,4 @@ BOT_SCOPES = (
 )
 EVENTS = ("app_home_opened", "app_uninstalled", "tokens_revoked")
 COMMANDS = ("/coach",)
+SHORTCUTS = (ids.SHORTCUT_MICRO_ASSIGNMENT,)  # message shortcut "Turn into a micro-assignment"

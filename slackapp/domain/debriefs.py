@@ -798,3 +798,24 @@ ON_SENT: dict[str, Callable[[Session, Delivery], None]] = {
     SUMMARY_KIND: _summary_sent,
 }
 
+
+
+# Moments whose rule says offer_debrief: which question set the peers answer.
+MOMENT_DEBRIEF_SETS = {"feedback-conversation": "debrief-feedback", "difficult-conversation": "debrief-conversation"}
+GENERAL_DEBRIEF_SET = "debrief-general"
+
+
+def offer_after_moment(session: Session, *, delivery: Delivery, content: Any, now: datetime) -> Delivery | None:
+    """After a reflection on a moment whose rule offers a peer debrief (e.g. a feedback conversation)."""
+    moment_id = str((delivery.payload or {}).get("moment_id") or "")
+    try:
+        rule = content.moment(moment_id) if content is not None and moment_id else None
+    except (KeyError, LookupError):
+        rule = None
+    occurrence_id = (delivery.payload or {}).get("occurrence_id")
+    if rule is None or not rule.offer_debrief or not occurrence_id:
+        return None
+    set_id = MOMENT_DEBRIEF_SETS.get(moment_id, GENERAL_DEBRIEF_SET)
+    return offer_debrief(session, team_id=delivery.team_id, learner_id=delivery.user_id, question_set_id=set_id,
+                         now=now, occurrence_id=int(occurrence_id),
+                         about=str((delivery.payload or {}).get("title") or rule.name))

@@ -271,7 +271,7 @@ def cancel_review(session: Session, *, assignment: Assignment, now: datetime,
 
 def submit_review(session: Session, *, assignment: Assignment, reviewer_id: str, outcome: str, level: int | None,
                   feedback: str, counts_as_evidence: bool, now: datetime, threshold: int = evidence.DEFAULT_THRESHOLD,
-                  admins: Collection[str] = (), version: int | None = None) -> Review:
+                  admins: Collection[str] = (), version: int | None = None, content: Any = None) -> Review:
     """Record the reviewer's verdict on the latest submission (``version``: the one the reviewer saw).
 
     Raises PermissionDenied (not the reviewer or an admin), AlreadyDone (reviewed, replaced or withdrawn),
@@ -308,7 +308,24 @@ def submit_review(session: Session, *, assignment: Assignment, reviewer_id: str,
     _cancel_version(session, assignment.id, submission.version, reason=reason, now=now)
     if not (assignment.card_channel and assignment.card_ts):
         schedule_result(session, assignment=assignment, review=review, version=submission.version, now=now)
+    if accepted:
+        _offer_peer_debrief(session, assignment=assignment, content=content, now=now)
     return review
+
+
+def _offer_peer_debrief(session: Session, *, assignment: Assignment, content: Any, now: datetime) -> None:
+    """Accepted work whose template has a debrief question set: offer the learner a peer debrief."""
+    from slackapp.domain import debriefs
+
+    try:
+        template = content.assignment(assignment.template_id) if content is not None else None
+    except (KeyError, LookupError):
+        template = None
+    if template is None or not template.debrief_set_id:
+        return
+    debriefs.offer_debrief(session, team_id=assignment.team_id, learner_id=assignment.learner_id,
+                           question_set_id=template.debrief_set_id, now=now, assignment_id=assignment.id,
+                           competency_id=assignment.competency_id, about=template.title)
 
 
 def result_payload(assignment: Assignment, review: Review, *, version: int) -> dict[str, Any]:

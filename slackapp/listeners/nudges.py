@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from slackapp import ids
 from slackapp.clock import utcnow
 from slackapp.db.models import Delivery
-from slackapp.domain import deliveries, explain, people, reflections, series, snooze
+from slackapp.domain import debriefs, deliveries, explain, people, reflections, series, snooze
 from slackapp.domain.errors import AlreadyDone, InvalidInput, NotFound, PermissionDenied
 from slackapp.listeners.lazy import after_ack, background
 from slackapp.services import Services
@@ -227,6 +227,7 @@ def _save(view: dict[str, Any], context: Any, services: Services) -> Card:
             session, team_id=delivery.team_id, user_id=delivery.user_id, prompt_key=snooze.root_key(delivery.key),
             occurrence_id=_occurrence(metadata.get("occurrence_id")), moment_id=metadata.get("moment_id"),
             answers=views.reflection_answers(view), shared_with_manager=shared, vault=services.vault, now=now)
+        debriefs.offer_after_moment(session, delivery=delivery, content=services.content, now=now)
         return Card(key=delivery.key, channel=delivery.channel_id or "", ts=delivery.ts or "",
                     message=views.saved_card(delivery.payload, shared=shared))
 
@@ -242,6 +243,7 @@ def save_submission(view: dict[str, Any], context: Any, client: WebClient, servi
         return  # refused in the ack, or a double submit racing past it: the card already says it's saved
     if card.channel and card.ts:
         _update(client, card)
+    services.kick_dispatcher()  # a peer-debrief offer may be due now
 
 
 HANDLERS = (

@@ -239,7 +239,8 @@ def _store(view: dict[str, Any], context: Any, services: Services) -> Verdict | 
                 session, assignment=assignment, reviewer_id=context.user_id, outcome=str(views.modal_outcome(view)),
                 level=views.modal_level(view), feedback=views.modal_feedback(view),
                 counts_as_evidence=views.modal_counts_as_evidence(view), now=now,
-                threshold=services.settings.competency_threshold, admins=services.settings.admins, version=version)
+                threshold=services.settings.competency_threshold, admins=services.settings.admins, version=version,
+                content=services.content)
         except FlowcoachError:
             return None  # refused in the ack (or a double submit racing past it): nothing to tell again
         submission_version = version or reviews.latest_version(session, assignment.id)
@@ -295,8 +296,7 @@ def save_review(view: dict[str, Any], context: Any, client: WebClient, services:
     verdict = _store(view, context, services)
     if verdict is None:
         return
-    if verdict.thread is None:
-        services.kick_dispatcher()  # the review_result DM is due now
+    services.kick_dispatcher()  # a review_result DM or a peer-debrief offer may be due now
     _post_feedback(client, services, verdict)
     for card in verdict.cards:
         _update(client, card)

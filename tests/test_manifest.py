@@ -188,6 +188,11 @@ def _names(constraints: list[Any]) -> list[str]:
     for constraint in constraints:
         if isinstance(constraint, dict) and set(constraint) <= {"type", "subtype", "callback_id", "action_id"}:
             constraint = constraint.get("type") or constraint.get("callback_id") or constraint.get("action_id")
+        if isinstance(constraint, re.Pattern):  # only "<an ids constant>" plus an optional ".<row>" suffix
+            base = constraint.pattern.removeprefix("^").split("(", 1)[0].replace("\\", "")
+            assert constraint.pattern == rf"^{re.escape(base)}(\.\d+)?$", constraint.pattern
+            assert base in vars(ids).values(), f"{base!r} is not an id from slackapp/ids.py"
+            constraint = base
         assert isinstance(constraint, str), f"register listeners with plain string ids, not {constraint!r}"
         names.append(constraint)
     return names

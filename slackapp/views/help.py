@@ -18,7 +18,8 @@ def help_message(subcommands: Sequence[tuple[str, str]], *, unknown: str | None 
     blocks.append(section(lines))
     blocks.append(context("Everything proactive respects your working hours, do-not-disturb and pauses."))
     intro = f"I don't know “{unknown[:60]}”. " if unknown is not None else ""
-    return Message(text=f"{intro}Flowcoach commands: " + ", ".join(u.split()[0] for u, _ in subcommands),
+    names = dict.fromkeys(usage.split()[0] for usage, _ in subcommands)  # "team", "team add …" → "team" once
+    return Message(text=f"{intro}Flowcoach commands: " + ", ".join(names),
                    blocks=blocks)
 
 

@@ -37,6 +37,7 @@ from slackapp.clock import utcnow
 from slackapp.db.models import Assignment, Review, Submission
 from slackapp.domain import deliveries, reviews
 from slackapp.domain.errors import AlreadyDone, FlowcoachError, NotFound
+from slackapp.listeners.home import publish_home
 from slackapp.listeners.lazy import ack_only, after_ack
 from slackapp.services import Services
 from slackapp.views import reviews as views
@@ -301,6 +302,8 @@ def save_review(view: dict[str, Any], context: Any, client: WebClient, services:
     for card in verdict.cards:
         _update(client, card)
     _update_learner_card(client, services, verdict.assignment)
+    for user_id in {verdict.assignment.learner_id, context.user_id}:  # both Home tabs list this work
+        publish_home(client, services, team_id=verdict.assignment.team_id, user_id=user_id)
 
 
 def supersede_previous_card(client: WebClient, services: Services, *, team_id: str, assignment_id: int) -> None:

@@ -27,7 +27,7 @@ from slackapp.services import Services
 from slackapp.slack_client import WorkspaceUnavailable
 from slackapp.views.blocks import Message
 from slackapp.views.deliveries import RenderContext, render_delivery
-from workers.pacing import wait_for_channel_slot, wait_for_workspace_slot
+from workers.pacing import channel_posted, hold_channel_for_post, wait_for_workspace_slot
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +103,8 @@ def deliver(services: Services, delivery_id: int, *, now: datetime | None = None
     with services.db.session() as session:
         delivery = deliveries.get(session, delivery_id)
         if delivery is None or delivery.state != "scheduled":
+            return "noop"
+        if delivery.due_at > now:  # moved later while its job was queued: the dispatcher queues it again
             return "noop"
         if not workspaces.is_active(session, delivery.team_id):
             deliveries.skip(session, delivery, reason="the workspace uninstalled Flowcoach", now=now)
@@ -217,11 +219,18 @@ def _decide_and_send(services: Services, client: WebClient, delivery_id: int, te
 
 def _post(services: Services, client: WebClient, team_id: str, channel: str, delivery: Delivery,
           message: Message) -> str:
-    if services.redis is not None:
-        wait_for_workspace_slot(services.redis, team_id)
-        wait_for_channel_slot(services.redis, channel)
     metadata = {"event_type": ids.DELIVERY_EVENT_TYPE, "event_payload": {"delivery_key": delivery.key}}
-    response = client.chat_postMessage(channel=channel, metadata=metadata, unfurl_links=False, **message.to_kwargs())
+    if services.redis is None:
+        response = client.chat_postMessage(channel=channel, metadata=metadata, unfurl_links=False,
+                                           **message.to_kwargs())
+        return str(response["ts"])
+    hold_channel_for_post(services.redis, channel)  # the channel first: a busy channel must not waste a
+    try:                                            # workspace slot while it waits
+        wait_for_workspace_slot(services.redis, team_id)
+        response = client.chat_postMessage(channel=channel, metadata=metadata, unfurl_links=False,
+                                           **message.to_kwargs())
+    finally:
+        channel_posted(services.redis, channel)
     return str(response["ts"])
 
 

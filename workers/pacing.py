@@ -57,6 +57,22 @@ def wait_for_channel_slot(redis: Any, channel: str, *, interval_ms: int = CHANNE
         time.sleep(max(int(remaining) if isinstance(remaining, int) else 0, 10) / 1000)
 
 
+IN_FLIGHT_MS = 15_000  # longer than a post with its retries: no one else posts to the channel meanwhile
+
+
+def hold_channel_for_post(redis: Any, channel: str, *, max_wait_s: float = MAX_WAIT_S) -> None:
+    """Take the channel's slot and keep it while our post is in flight (see ``channel_posted``)."""
+    wait_for_channel_slot(redis, channel, interval_ms=IN_FLIGHT_MS, max_wait_s=max_wait_s)
+
+
+def channel_posted(redis: Any, channel: str, *, interval_ms: int = CHANNEL_INTERVAL_MS) -> None:
+    """Our post reached Slack (or failed): the next one may go ``interval_ms`` from *now*.
+
+    Timing the interval from when Slack received the post, not from when we took the slot, keeps
+    posts to one channel at least a second apart at Slack's end despite network jitter."""
+    redis.set(CHANNEL_KEY.format(channel=channel), b"1", px=interval_ms)
+
+
 def reserve_workspace_slot(redis: Any, team_id: str, *, now_ms: int, rate_per_s: float | None = None,
                            burst: int | None = None) -> int:
     """Reserve the workspace's next chat.postMessage slot; return how many ms to wait for it."""

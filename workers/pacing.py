@@ -53,10 +53,11 @@ def wait_for_channel_slot(redis: Any, channel: str, *, interval_ms: int = CHANNE
     while not redis.set(key, b"1", nx=True, px=interval_ms):
         if time.monotonic() > deadline:
             return
-        remaining = redis.pttl(key)
-        time.sleep(max(int(remaining) if isinstance(remaining, int) else 0, 10) / 1000)
+        remaining = redis.pttl(key)  # a post in flight holds the key long: look again soon, not at its expiry
+        time.sleep(min(max(int(remaining) if isinstance(remaining, int) else 0, 10), POLL_MAX_MS) / 1000)
 
 
+POLL_MAX_MS = 50
 IN_FLIGHT_MS = 15_000  # longer than a post with its retries: no one else posts to the channel meanwhile
 
 

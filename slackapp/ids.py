@@ -92,6 +92,11 @@ REVIEW_OUTCOME_BLOCK = "fc_review_outcome_block"
 REVIEW_OUTCOME = "fc_review_outcome"             # radio: accept | changes_requested
 REVIEW_EVIDENCE_BLOCK = "fc_review_evidence_block"
 REVIEW_EVIDENCE = "fc_review_evidence"
+CANCEL_MODAL = "fc_assignment_cancel_modal"      # callback_id (private_metadata: assignment id, list response_url)
+CANCEL_REASON_BLOCK = "fc_cancel_reason_block"
+CANCEL_REASON = "fc_cancel_reason"
+ASSIGNMENT_REASSIGN = "fc_assignment_reassign"   # static_select in /coach assignments: opens REASSIGN_MODAL
+REASSIGN_MODAL = "fc_assignment_reassign_modal"  # new due date and/or reviewer
 
 # Peer debriefs
 DEBRIEF_START = "fc_debrief_start"               # opens DEBRIEF_MODAL (pick 1–3 peers or let Flowcoach suggest)

@@ -438,7 +438,7 @@ def test_why_am_i_getting_this_explains_the_recorded_decisions(
         person = people.find_person(session, team_id=TEAM, user_id=USER)
         assert person is not None
         person.paused_until = MONDAY_10AM - timedelta(hours=1)
-    delivery_id, key = _schedule(services, "prep")
+    delivery_id, key = _schedule(services, "prep", due=MONDAY_10AM - timedelta(hours=2))
     assert deliver(services, delivery_id, now=MONDAY_10AM - timedelta(hours=2)) == "deferred"  # 08:00: paused
     message = _send(services, fake_slack, delivery_id)
     slack.block_action(ids.WHY_THIS, user_id=USER, value=key, message=message)

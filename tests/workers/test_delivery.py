@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -355,9 +354,9 @@ def test_chat_post_message_is_paced_per_workspace(
     ids = [_schedule(services, user) for user in ("UMANAGER", "UREPORT1", "UREPORT2")]
     for delivery_id in ids:
         assert deliver(services, delivery_id) == "sent"
-    posts = [c.at for c in fake_slack.calls_to("chat.postMessage")]
-    assert len(posts) == 3
-    assert all(b - a >= 0.045 for a, b in itertools.pairwise(posts))  # three DM channels, one workspace
+    assert len(fake_slack.calls_to("chat.postMessage")) == 3
+    # Each send reserved a slot on the workspace's shared schedule (the spacing itself is covered
+    # deterministically in tests/workers/test_pacing.py, with an injected clock).
     assert redis_conn.exists("flowcoach:pace:team:T0001")  # type: ignore[attr-defined]
 
 

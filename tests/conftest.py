@@ -108,7 +108,7 @@ def redis_conn() -> Iterator[Any]:
 
 
 @pytest.fixture
-def frozen_time() -> Iterator[time_machine.Coordinates]:
+def frozen_time() -> Iterator[time_machine.Traveller]:
     """Time starts on a Monday 10:00 London and keeps ticking (so HTTP timeouts still work)."""
     with time_machine.travel(MONDAY_10AM, tick=True) as traveller:
         yield traveller

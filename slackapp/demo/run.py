@@ -14,6 +14,7 @@ from slackapp.bootstrap import build_services
 from slackapp.content import ContentError, load_content
 from slackapp.crypto import Vault
 from slackapp.db import Database, make_engine, upgrade
+from slackapp.demo.assignment_script import assignment_loop
 from slackapp.demo.calendar_script import calendar_loop
 from slackapp.demo.transcript import Transcript
 from slackapp.emulator.calendar_feed import CalendarFeedServer
@@ -97,6 +98,7 @@ def script(fake: FakeSlack, slack: SlackSender, services: Services, out: Transcr
     out.note(f"Lee has {dms} message(s) from Flowcoach")
 
     calendar_loop(fake, slack, out, calendar)
+    assignment_loop(fake, slack, services, out)
 
     out.step("Ravi pauses coaching for three days, then checks his settings")
     seen = len(fake.calls_to("response_url"))

@@ -43,7 +43,7 @@ def _submit(slack: SlackSender, view: dict[str, Any], url: str) -> Any:
     ("https://" + "a" * 2100 + ".com/x.ics", "too long"),
 ])
 def test_bad_addresses_are_explained_beside_the_field_and_never_echoed(
-    frozen_time: time_machine.Coordinates, slack: SlackSender, fake_slack: FakeSlack, services: Services,
+    frozen_time: time_machine.Traveller, slack: SlackSender, fake_slack: FakeSlack, services: Services,
     url: str, message: str,
 ) -> None:
     view = _open(slack, fake_slack)
@@ -60,7 +60,7 @@ def test_bad_addresses_are_explained_beside_the_field_and_never_echoed(
 
 
 def test_a_feed_that_fails_says_why_once_and_can_be_disconnected(
-    frozen_time: time_machine.Coordinates, slack: SlackSender, fake_slack: FakeSlack, services: Services,
+    frozen_time: time_machine.Traveller, slack: SlackSender, fake_slack: FakeSlack, services: Services,
     job_runner: JobRunner, calendar_server: CalendarFeedServer,
 ) -> None:
     services.settings = replace(services.settings, feed_allowed_hosts=frozenset({"127.0.0.1"}))

@@ -46,7 +46,7 @@ def _deliveries(services: Services) -> dict[str, Delivery]:
 
 
 def test_a_pushed_one_on_one_gets_prep_and_reflection_nudges(
-    frozen_time: time_machine.Coordinates, webhook_services: Services, app_server: BackgroundServer,
+    frozen_time: time_machine.Traveller, webhook_services: Services, app_server: BackgroundServer,
     fake_slack: FakeSlack,
 ) -> None:
     reply = push(app_server, {"team_id": "T0001", **ONE_ON_ONE})
@@ -77,7 +77,7 @@ def test_a_pushed_one_on_one_gets_prep_and_reflection_nudges(
     (lambda p: {"team_id": "T0001", "events": [p] * 101}, 400, "between 1 and 100"),
 ])
 def test_bad_pushes_get_a_clear_error_and_store_nothing(
-    frozen_time: time_machine.Coordinates, webhook_services: Services, app_server: BackgroundServer,
+    frozen_time: time_machine.Traveller, webhook_services: Services, app_server: BackgroundServer,
     mutate: Any, status: int, error: str,
 ) -> None:
     reply = push(app_server, mutate({"team_id": "T0001", **ONE_ON_ONE}))

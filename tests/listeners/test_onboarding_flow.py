@@ -23,7 +23,7 @@ def _welcome(fake: FakeSlack, user_id: str) -> dict[str, Any]:
 
 
 def test_first_home_visit_sends_one_welcome_that_asks_to_opt_in(
-    frozen_time: time_machine.Coordinates, slack: SlackSender, fake_slack: FakeSlack, services: Services,
+    frozen_time: time_machine.Traveller, slack: SlackSender, fake_slack: FakeSlack, services: Services,
     job_runner: JobRunner,
 ) -> None:
     slack.app_home_opened("UREPORT1")
@@ -47,7 +47,7 @@ def test_first_home_visit_sends_one_welcome_that_asks_to_opt_in(
 
 
 def test_opting_in_updates_the_welcome_in_place_and_the_home_tab(
-    frozen_time: time_machine.Coordinates, slack: SlackSender, fake_slack: FakeSlack, services: Services,
+    frozen_time: time_machine.Traveller, slack: SlackSender, fake_slack: FakeSlack, services: Services,
     job_runner: JobRunner,
 ) -> None:
     slack.app_home_opened("UREPORT1")
@@ -88,7 +88,7 @@ def test_welcome_outside_working_hours_waits_for_the_morning(
 
 
 def test_pause_status_resume_and_bad_input(
-    frozen_time: time_machine.Coordinates, slack: SlackSender, fake_slack: FakeSlack
+    frozen_time: time_machine.Traveller, slack: SlackSender, fake_slack: FakeSlack
 ) -> None:
     def answer(text: str) -> str:
         before = len(fake_slack.calls_to("response_url"))
@@ -106,7 +106,7 @@ def test_pause_status_resume_and_bad_input(
 
 
 def test_every_interaction_lands_in_the_analytics_log_without_its_text(
-    frozen_time: time_machine.Coordinates, slack: SlackSender, fake_slack: FakeSlack, services: Services
+    frozen_time: time_machine.Traveller, slack: SlackSender, fake_slack: FakeSlack, services: Services
 ) -> None:
     from slackapp.db.models import AnalyticsEvent
 

@@ -63,7 +63,7 @@ def _checkboxes(slack: SlackSender, view: dict[str, Any], *, user_id: str, value
 
 
 def test_home_shows_time_zone_hours_nudge_types_and_the_weekly_limit(
-    frozen_time: time_machine.Coordinates, slack: SlackSender, fake_slack: FakeSlack, services: Services
+    frozen_time: time_machine.Traveller, slack: SlackSender, fake_slack: FakeSlack, services: Services
 ) -> None:
     _opt_in(services)
     slack.app_home_opened("UREPORT1")
@@ -80,7 +80,7 @@ def test_home_shows_time_zone_hours_nudge_types_and_the_weekly_limit(
 
 
 def test_unticking_a_nudge_type_mutes_it_at_once(
-    frozen_time: time_machine.Coordinates, slack: SlackSender, fake_slack: FakeSlack, services: Services
+    frozen_time: time_machine.Traveller, slack: SlackSender, fake_slack: FakeSlack, services: Services
 ) -> None:
     _opt_in(services)
     slack.app_home_opened("UREPORT1")
@@ -119,7 +119,7 @@ def _hours(days: list[int], start: str | None, end: str | None) -> dict[str, Any
 
 
 def test_editing_working_hours_in_the_modal(
-    frozen_time: time_machine.Coordinates, slack: SlackSender, fake_slack: FakeSlack, services: Services
+    frozen_time: time_machine.Traveller, slack: SlackSender, fake_slack: FakeSlack, services: Services
 ) -> None:
     _opt_in(services)
     modal = _open_hours_modal(slack, fake_slack)
@@ -146,7 +146,7 @@ def test_editing_working_hours_in_the_modal(
                          ids.HOURS_START_BLOCK: "Pick a time."}),
 ])
 def test_mistakes_show_beside_the_fields_and_change_nothing(
-    frozen_time: time_machine.Coordinates, slack: SlackSender, fake_slack: FakeSlack, services: Services,
+    frozen_time: time_machine.Traveller, slack: SlackSender, fake_slack: FakeSlack, services: Services,
     days: list[int], start: str | None, end: str | None, errors: dict[str, str],
 ) -> None:
     modal = _open_hours_modal(slack, fake_slack)
@@ -158,7 +158,7 @@ def test_mistakes_show_beside_the_fields_and_change_nothing(
 
 
 def test_back_to_normal_ends_a_back_off(
-    frozen_time: time_machine.Coordinates, slack: SlackSender, fake_slack: FakeSlack, services: Services
+    frozen_time: time_machine.Traveller, slack: SlackSender, fake_slack: FakeSlack, services: Services
 ) -> None:
     _opt_in(services)
     with services.db.session() as session:
@@ -175,7 +175,7 @@ def test_back_to_normal_ends_a_back_off(
 
 
 def test_the_home_tab_shows_the_calendar_connection(
-    frozen_time: time_machine.Coordinates, slack: SlackSender, fake_slack: FakeSlack, services: Services
+    frozen_time: time_machine.Traveller, slack: SlackSender, fake_slack: FakeSlack, services: Services
 ) -> None:
     slack.app_home_opened("UREPORT1")
     view = _home(slack, fake_slack)
@@ -236,7 +236,7 @@ def test_coach_why_tells_what_was_sent_held_back_or_skipped_and_why(
 
 
 def test_coach_why_with_nothing_to_tell(
-    frozen_time: time_machine.Coordinates, slack: SlackSender, fake_slack: FakeSlack, services: Services
+    frozen_time: time_machine.Traveller, slack: SlackSender, fake_slack: FakeSlack, services: Services
 ) -> None:
     assert slack.command("why", user_id="UREPORT2").status == 200
     reply = fake_slack.wait_for("response_url")[-1].args

@@ -25,7 +25,7 @@ PEOPLE = ("UMANAGER", "UREPORT1", "UREPORT2")
 
 
 @pytest.fixture(autouse=True)
-def opted_in(frozen_time: time_machine.Coordinates, services: Services) -> None:
+def opted_in(frozen_time: time_machine.Traveller, services: Services) -> None:
     """Everyone has opted in and it is Monday 10:00 London, so no test depends on the policy's
     handling of these transactional kinds."""
     with services.db.session() as session:

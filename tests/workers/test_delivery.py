@@ -33,7 +33,7 @@ def _delivery(services: Services, delivery_id: int) -> Delivery:
         return session.get_one(Delivery, delivery_id)
 
 
-def test_rescheduling_by_key_is_idempotent(services: Services, frozen_time: time_machine.Coordinates) -> None:
+def test_rescheduling_by_key_is_idempotent(services: Services, frozen_time: time_machine.Traveller) -> None:
     first = _schedule(services)
     second = _schedule(services)
     assert first == second
@@ -42,7 +42,7 @@ def test_rescheduling_by_key_is_idempotent(services: Services, frozen_time: time
 
 
 def test_dispatcher_and_worker_send_once_with_metadata(
-    services: Services, fake_slack: FakeSlack, job_runner: JobRunner, frozen_time: time_machine.Coordinates
+    services: Services, fake_slack: FakeSlack, job_runner: JobRunner, frozen_time: time_machine.Traveller
 ) -> None:
     delivery_id = _schedule(services)
     assert job_runner.dispatch_and_run() == 1
@@ -54,7 +54,7 @@ def test_dispatcher_and_worker_send_once_with_metadata(
 
 
 def test_a_worker_killed_after_posting_never_sends_twice(
-    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Coordinates
+    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Traveller
 ) -> None:
     delivery_id = _schedule(services)
     assert deliver(services, delivery_id) == "sent"
@@ -68,7 +68,7 @@ def test_a_worker_killed_after_posting_never_sends_twice(
 
 
 def test_a_deactivated_person_is_not_retried_forever(
-    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Coordinates
+    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Traveller
 ) -> None:
     fake_slack.add_user("UGONE", name="gone", deleted=True)
     delivery_id = _schedule(services, "UGONE")
@@ -78,7 +78,7 @@ def test_a_deactivated_person_is_not_retried_forever(
 
 
 def test_an_unreachable_person_is_marked_and_skipped(
-    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Coordinates
+    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Traveller
 ) -> None:
     fake_slack.fail("conversations.open", "user_not_found")
     delivery_id = _schedule(services)
@@ -88,7 +88,7 @@ def test_an_unreachable_person_is_marked_and_skipped(
 
 
 def test_rate_limits_are_retried_with_retry_after(
-    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Coordinates
+    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Traveller
 ) -> None:
     fake_slack.rate_limit("chat.postMessage", retry_after=1, times=1)
     delivery_id = _schedule(services)
@@ -97,7 +97,7 @@ def test_rate_limits_are_retried_with_retry_after(
 
 
 def test_slack_outage_leaves_the_delivery_to_retry(
-    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Coordinates
+    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Traveller
 ) -> None:
     fake_slack.fail("chat.postMessage", "ratelimited", times=1)
     delivery_id = _schedule(services)
@@ -109,7 +109,7 @@ def test_slack_outage_leaves_the_delivery_to_retry(
 
 
 def test_do_not_disturb_defers_the_message(
-    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Coordinates
+    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Traveller
 ) -> None:
     end = utcnow() + timedelta(minutes=45)
     fake_slack.set_dnd("UREPORT1", snooze_enabled=True, snooze_endtime=int(end.timestamp()))
@@ -121,7 +121,7 @@ def test_do_not_disturb_defers_the_message(
 
 
 def test_uninstalling_cancels_pending_work(
-    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Coordinates
+    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Traveller
 ) -> None:
     delivery_id = _schedule(services)
     with services.db.session() as session:
@@ -132,7 +132,7 @@ def test_uninstalling_cancels_pending_work(
 
 
 def test_a_revoked_token_stops_the_workspace(
-    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Coordinates
+    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Traveller
 ) -> None:
     fake_slack.fail("users.info", "token_revoked")
     delivery_id = _schedule(services)
@@ -229,7 +229,7 @@ def test_a_prep_held_by_do_not_disturb_goes_when_it_ends_if_the_meeting_has_not_
 
 
 def test_an_out_of_office_status_holds_the_nudge_until_it_expires(
-    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Coordinates, tip_renderer: None
+    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Traveller, tip_renderer: None
 ) -> None:
     _opted_in(services)
     back = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # Wednesday noon
@@ -254,7 +254,7 @@ def test_a_deferral_the_database_can_decide_costs_no_slack_calls(
 
 
 def test_one_users_info_call_serves_the_profile_refresh_and_the_status(
-    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Coordinates, tip_renderer: None
+    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Traveller, tip_renderer: None
 ) -> None:
     _opted_in(services)
     assert deliver(services, _add(services, "tip:1")) == "sent"
@@ -265,7 +265,7 @@ def test_one_users_info_call_serves_the_profile_refresh_and_the_status(
 
 
 def test_the_weekly_cap_defers_to_when_the_oldest_send_is_a_week_old(
-    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Coordinates, tip_renderer: None
+    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Traveller, tip_renderer: None
 ) -> None:
     _opted_in(services)
     now = utcnow()
@@ -281,7 +281,7 @@ def test_the_weekly_cap_defers_to_when_the_oldest_send_is_a_week_old(
 
 
 def test_three_ignored_nudges_back_off_for_a_week_and_say_so_exactly_once(
-    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Coordinates, tip_renderer: None
+    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Traveller, tip_renderer: None
 ) -> None:
     _opted_in(services, weekly_cap=10)
     now = utcnow()
@@ -318,7 +318,7 @@ def test_three_ignored_nudges_back_off_for_a_week_and_say_so_exactly_once(
 
 
 def test_an_interaction_resets_the_streak(
-    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Coordinates, tip_renderer: None
+    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Traveller, tip_renderer: None
 ) -> None:
     _opted_in(services, weekly_cap=10)
     now = utcnow()
@@ -329,7 +329,7 @@ def test_an_interaction_resets_the_streak(
 
 
 def test_preps_ignored_three_times_for_the_same_moment_back_off(
-    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Coordinates
+    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Traveller
 ) -> None:
     _opted_in(services)
     now = utcnow()
@@ -344,7 +344,7 @@ def test_preps_ignored_three_times_for_the_same_moment_back_off(
 
 
 def test_chat_post_message_is_paced_per_workspace(
-    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Coordinates,
+    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Traveller,
     monkeypatch: pytest.MonkeyPatch, redis_conn: object
 ) -> None:
     from workers import pacing
@@ -361,7 +361,7 @@ def test_chat_post_message_is_paced_per_workspace(
 
 
 def test_uninstall_events_deactivate_once_without_a_false_reinstall(
-    services: Services, frozen_time: time_machine.Coordinates
+    services: Services, frozen_time: time_machine.Traveller
 ) -> None:
     from slackapp.db.models import AnalyticsEvent
 
@@ -377,7 +377,7 @@ def test_uninstall_events_deactivate_once_without_a_false_reinstall(
 
 
 def test_a_stale_kept_dm_channel_is_opened_again(
-    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Coordinates, tip_renderer: None
+    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Traveller, tip_renderer: None
 ) -> None:
     _opted_in(services, dm_channel_id="DGONE")
     assert deliver(services, _add(services, "tip:1")) == "sent"
@@ -389,7 +389,7 @@ def test_a_stale_kept_dm_channel_is_opened_again(
 
 
 def test_sent_hooks_run_in_the_transaction_that_marks_the_delivery_sent(
-    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Coordinates, tip_renderer: None,
+    services: Services, fake_slack: FakeSlack, frozen_time: time_machine.Traveller, tip_renderer: None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from slackapp.domain import assignments

@@ -63,7 +63,7 @@ def _job_id(services: Services, delivery_id: int) -> str:
 
 
 def test_a_tick_enqueues_each_due_delivery_once(
-    services: Services, frozen_time: time_machine.Coordinates
+    services: Services, frozen_time: time_machine.Traveller
 ) -> None:
     ids = [_schedule(services, user) for user in ("UMANAGER", "UREPORT1", "UREPORT2")]
     assert jobs.dispatch_tick() == 3
@@ -76,7 +76,7 @@ def test_a_tick_enqueues_each_due_delivery_once(
 
 
 def test_a_second_tick_enqueues_nothing_while_jobs_are_queued(
-    services: Services, frozen_time: time_machine.Coordinates
+    services: Services, frozen_time: time_machine.Traveller
 ) -> None:
     ids = [_schedule(services, user) for user in ("UMANAGER", "UREPORT1")]
     assert jobs.dispatch_tick() == 2
@@ -90,7 +90,7 @@ def test_a_second_tick_enqueues_nothing_while_jobs_are_queued(
 
 
 def test_a_running_job_is_not_enqueued_again(
-    services: Services, frozen_time: time_machine.Coordinates
+    services: Services, frozen_time: time_machine.Traveller
 ) -> None:
     delivery_id = _schedule(services)
     jobs.dispatch_tick()
@@ -104,7 +104,7 @@ def test_a_running_job_is_not_enqueued_again(
 
 
 def test_a_racing_enqueue_between_check_and_write_is_not_duplicated(
-    services: Services, frozen_time: time_machine.Coordinates, monkeypatch: pytest.MonkeyPatch
+    services: Services, frozen_time: time_machine.Traveller, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Another dispatcher enqueues one of the jobs after this one found it absent: EXEC aborts, no duplicate."""
     ids = [_schedule(services, user) for user in ("UMANAGER", "UREPORT1", "UREPORT2")]
@@ -129,7 +129,7 @@ def test_a_racing_enqueue_between_check_and_write_is_not_duplicated(
 
 
 def test_concurrent_dispatchers_enqueue_each_job_once(
-    services: Services, frozen_time: time_machine.Coordinates
+    services: Services, frozen_time: time_machine.Traveller
 ) -> None:
     calls = [(f"deliver-{i}-0", (i,)) for i in range(600)]
     won: list[list[str]] = [[] for _ in range(4)]
@@ -153,7 +153,7 @@ def test_concurrent_dispatchers_enqueue_each_job_once(
 
 
 def test_a_deferred_delivery_gets_a_new_job_when_it_falls_due_again(
-    services: Services, fake_slack: FakeSlack, job_runner: JobRunner, frozen_time: time_machine.Coordinates
+    services: Services, fake_slack: FakeSlack, job_runner: JobRunner, frozen_time: time_machine.Traveller
 ) -> None:
     dnd_end = utcnow() + timedelta(minutes=45)
     fake_slack.set_dnd("UREPORT1", snooze_enabled=True, snooze_endtime=int(dnd_end.timestamp()))
@@ -175,7 +175,7 @@ def test_a_deferred_delivery_gets_a_new_job_when_it_falls_due_again(
 
 
 def test_a_stale_enqueued_row_whose_job_was_lost_is_enqueued_again(
-    services: Services, fake_slack: FakeSlack, job_runner: JobRunner, frozen_time: time_machine.Coordinates
+    services: Services, fake_slack: FakeSlack, job_runner: JobRunner, frozen_time: time_machine.Traveller
 ) -> None:
     delivery_id = _schedule(services)
     assert jobs.dispatch_tick() == 1
@@ -190,7 +190,7 @@ def test_a_stale_enqueued_row_whose_job_was_lost_is_enqueued_again(
 
 
 def test_a_stale_sending_row_is_recovered_and_sent_once(
-    services: Services, fake_slack: FakeSlack, job_runner: JobRunner, frozen_time: time_machine.Coordinates
+    services: Services, fake_slack: FakeSlack, job_runner: JobRunner, frozen_time: time_machine.Traveller
 ) -> None:
     crashed = _schedule(services, "UREPORT1")
     busy = _schedule(services, "UREPORT2")
@@ -210,7 +210,7 @@ def test_a_stale_sending_row_is_recovered_and_sent_once(
 
 
 def test_future_deliveries_are_not_enqueued_until_due(
-    services: Services, frozen_time: time_machine.Coordinates
+    services: Services, frozen_time: time_machine.Traveller
 ) -> None:
     later = _schedule(services, due_in=timedelta(minutes=5))
     assert jobs.dispatch_tick() == 0
@@ -223,7 +223,7 @@ def test_future_deliveries_are_not_enqueued_until_due(
 
 @pytest.mark.parametrize(("count", "batch", "ties"), [(BATCH_SIZE + 1, BATCH_SIZE, 1), (23, 4, 3)])
 def test_more_due_rows_than_a_batch_are_all_enqueued_in_due_order(
-    services: Services, frozen_time: time_machine.Coordinates, count: int, batch: int, ties: int
+    services: Services, frozen_time: time_machine.Traveller, count: int, batch: int, ties: int
 ) -> None:
     rows = _insert_due(services, count, ties=ties)
     with services.db.session() as session:
@@ -235,7 +235,7 @@ def test_more_due_rows_than_a_batch_are_all_enqueued_in_due_order(
 
 
 def test_a_plain_enqueue_callable_gets_one_call_per_row(
-    services: Services, frozen_time: time_machine.Coordinates
+    services: Services, frozen_time: time_machine.Traveller
 ) -> None:
     rows = _insert_due(services, 5, ties=2)
     calls: list[tuple[Any, ...]] = []

@@ -67,3 +67,23 @@ class Message:
 
     def to_kwargs(self) -> dict[str, Any]:
         return {"text": clip(self.text, 3000), "blocks": [b.to_dict() for b in self.blocks]}
+
+
+def answers_by_block_prefix(view: dict[str, Any], prefix: str) -> dict[str, str]:
+    """From a submitted modal: ``{id: typed text}`` for every input block whose id is ``prefix + id``."""
+    values = ((view.get("state") or {}).get("values")) or {}
+    answers: dict[str, str] = {}
+    for block_id, fields in values.items():
+        if block_id.startswith(prefix) and isinstance(fields, dict):
+            for state in fields.values():
+                answers[block_id[len(prefix):]] = str((state or {}).get("value") or "")
+    return answers
+
+
+def first_block_id_with_prefix(view: dict[str, Any], prefix: str, default: str) -> str:
+    """Where a modal's first question is (errors are shown beside it)."""
+    for block in view.get("blocks") or []:
+        block_id = str(block.get("block_id") or "")
+        if block_id.startswith(prefix):
+            return block_id
+    return default

@@ -37,10 +37,12 @@ from slackapp.views.blocks import (
     MAX_MESSAGE_BLOCKS,
     Message,
     actions,
+    answers_by_block_prefix,
     button,
     clip,
     context,
     divider,
+    first_block_id_with_prefix,
     header,
     section,
 )
@@ -281,21 +283,11 @@ def answer_modal(*, key: str, payload: dict[str, Any], questions: Sequence[dict[
 
 def answers_of(view: dict[str, Any]) -> dict[str, str]:
     """question id → typed answer (possibly empty) from a submitted answer or reflection modal."""
-    values = ((view.get("state") or {}).get("values")) or {}
-    answers: dict[str, str] = {}
-    for block_id, fields in values.items():
-        if block_id.startswith(ANSWER_BLOCK_PREFIX) and isinstance(fields, dict):
-            for state in fields.values():
-                answers[block_id[len(ANSWER_BLOCK_PREFIX):]] = str((state or {}).get("value") or "")
-    return answers
+    return answers_by_block_prefix(view, ANSWER_BLOCK_PREFIX)
 
 
 def first_answer_block(view: dict[str, Any]) -> str:
-    for block in view.get("blocks") or []:
-        block_id = str(block.get("block_id") or "")
-        if block_id.startswith(ANSWER_BLOCK_PREFIX):
-            return block_id
-    return ANSWER_BLOCK_PREFIX + "answer"
+    return first_block_id_with_prefix(view, ANSWER_BLOCK_PREFIX, ANSWER_BLOCK_PREFIX + "answer")
 
 
 # -- the summary and the reflection prompt (to the learner) ----------------------------------------

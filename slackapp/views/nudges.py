@@ -39,10 +39,12 @@ from slackapp.views.blocks import (
     MAX_SECTION_TEXT,
     MAX_VIEW_BLOCKS,
     Message,
+    answers_by_block_prefix,
     button,
     clip,
     context,
     divider,
+    first_block_id_with_prefix,
     header,
     section,
 )
@@ -118,22 +120,11 @@ def reflection_metadata(view: dict[str, Any]) -> dict[str, Any]:
 
 def reflection_answers(view: dict[str, Any]) -> dict[str, str]:
     """question id → typed answer (possibly empty) from a submitted reflection modal."""
-    values = ((view.get("state") or {}).get("values")) or {}
-    answers: dict[str, str] = {}
-    for block_id, actions in values.items():
-        if not block_id.startswith(QUESTION_BLOCK_PREFIX) or not isinstance(actions, dict):
-            continue
-        for state in actions.values():
-            answers[block_id[len(QUESTION_BLOCK_PREFIX):]] = str((state or {}).get("value") or "")
-    return answers
+    return answers_by_block_prefix(view, QUESTION_BLOCK_PREFIX)
 
 
 def first_question_block(view: dict[str, Any]) -> str:
-    for block in view.get("blocks") or []:
-        block_id = str(block.get("block_id") or "")
-        if block_id.startswith(QUESTION_BLOCK_PREFIX):
-            return block_id
-    return QUESTION_BLOCK_PREFIX + GENERIC_QUESTIONS[0].id
+    return first_block_id_with_prefix(view, QUESTION_BLOCK_PREFIX, QUESTION_BLOCK_PREFIX + GENERIC_QUESTIONS[0].id)
 
 
 def reflection_shared(view: dict[str, Any]) -> bool:

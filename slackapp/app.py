@@ -15,6 +15,7 @@ from slackapp.listeners import (
     events,
     nudges,
     preferences,
+    reflections,
     reviews,
     team,
 )
@@ -26,7 +27,8 @@ from slackapp.slack_client import web_client
 
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
-LISTENER_MODULES = (commands, events, actions, calendar, nudges, preferences, team, assignments, reviews, debriefs)
+LISTENER_MODULES = (commands, events, actions, calendar, nudges, preferences, team, assignments, reviews, debriefs,
+                    reflections)
 
 
 def create_app(services: Services, *, verify_token: bool = True) -> App:

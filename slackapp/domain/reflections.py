@@ -22,8 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from slackapp.crypto import Vault
-from slackapp.db.models import CalendarOccurrence, Delivery, Reflection
-from slackapp.domain import analytics
+from slackapp.db.models import CalendarOccurrence, Delivery, Reflection, TeamLink
+from slackapp.domain import analytics, team
 from slackapp.domain.errors import AlreadyDone, InvalidInput, NotFound, PermissionDenied
 
 MAX_ANSWER_CHARS = 3000
@@ -95,17 +95,35 @@ def _decrypt(reflection: Reflection, vault: Vault) -> dict[str, str]:
 
 
 def read_reflection(session: Session, *, reflection_id: int, viewer_user_id: str, vault: Vault) -> dict[str, str]:
-    """The answers (question id → text) of one reflection.
-
-    Only the author may read a reflection for now. Whether the author shared it with their manager
-    is recorded on the reflection and will be honoured once manager links exist.
-    """
+    """The answers (question id → text) of one reflection: for its author, and for the author's current
+    manager when the author chose to share it. Nobody else, admins included."""
     reflection = session.get(Reflection, reflection_id)
     if reflection is None:
         raise NotFound("That reflection doesn't exist any more.")
-    if reflection.user_id != viewer_user_id:
-        raise PermissionDenied("Reflections are private: only their author can read them.")
+    if reflection.user_id != viewer_user_id and not (
+        reflection.shared_with_manager
+        and team.is_manager_of(session, team_id=reflection.team_id, manager_id=viewer_user_id,
+                               report_id=reflection.user_id)
+    ):
+        raise PermissionDenied("Reflections are private: only their author, and a manager they share one with, "
+                               "can read them.")
     return _decrypt(reflection, vault)
+
+
+def shared_with_manager(session: Session, *, team_id: str, manager_id: str, vault: Vault,
+                        limit: int = 10) -> list[tuple[str, ReflectionEntry]]:
+    """(author, reflection) for reflections the manager's current reports chose to share, newest first.
+    A report who leaves the team takes their reflections with them."""
+    rows = session.scalars(
+        select(Reflection).join(TeamLink, (TeamLink.team_id == Reflection.team_id)
+                                & (TeamLink.report_id == Reflection.user_id))
+        .where(Reflection.team_id == team_id, Reflection.shared_with_manager.is_(True),
+               TeamLink.manager_id == manager_id, TeamLink.state == "active")
+        .order_by(Reflection.created_at.desc(), Reflection.id.desc()).limit(limit)
+    ).all()
+    return [(r.user_id, ReflectionEntry(id=r.id, created_at=r.created_at, moment_id=r.moment_id,
+                                        occurrence_id=r.occurrence_id, shared_with_manager=True,
+                                        answers=_decrypt(r, vault))) for r in rows]
 
 
 def list_reflections(session: Session, *, team_id: str, user_id: str, vault: Vault,

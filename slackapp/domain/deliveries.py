@@ -68,6 +68,13 @@ def record_decision(
 
 
 def cancel(session: Session, *, key: str, reason: str, now: datetime) -> bool:
+    """Cancel a still-scheduled delivery and any snoozed follow-ups of it (``{key}:snooze:N``), which
+    may be pending even when the original was already sent. True if the original was cancelled."""
+    pattern = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ":snooze:%"
+    for follow_up in session.scalars(select(Delivery).where(Delivery.key.like(pattern, escape="\\"),
+                                                            Delivery.state == "scheduled")):
+        follow_up.state = "cancelled"
+        record_decision(session, follow_up, outcome="cancelled", reason=reason, now=now)
     delivery = by_key(session, key)
     if delivery is None or delivery.state not in ("scheduled",):
         return False

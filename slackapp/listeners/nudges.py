@@ -27,7 +27,8 @@ from slackapp.views import nudges as views
 from slackapp.views.blocks import Message
 from slackapp.views.deliveries import RenderContext
 
-NUDGE_KINDS = ("prep", "reflect")
+# Cards whose snooze menu (and "why") this module answers: calendar nudges and task reminders.
+NUDGE_KINDS = ("prep", "reflect", "assignment_reminder", "review_reminder", "debrief_reminder")
 GONE = "I couldn't find that reminder any more — it may have been removed."
 
 

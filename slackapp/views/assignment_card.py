@@ -17,6 +17,7 @@ from slackapp.domain.assignment_queries import CardStatus, offered_status
 from slackapp.views.assignment_text import STATE_WORDS, _labelled, _lines, _title, escape, parse_time, quote, when
 from slackapp.views.blocks import MAX_SECTION_TEXT, Message, button, clip, context, header, section
 from slackapp.views.deliveries import RenderContext
+from slackapp.views.nudges import snooze_select
 
 
 def _meta_line(payload: Mapping[str, Any]) -> str:
@@ -147,8 +148,9 @@ def reminder_message(payload: dict[str, Any], ctx: RenderContext) -> Message:
     text = f"⏰ *{title}* is due {when(due, ctx.tz)} (your time)." if due else f"⏰ *{title}* is due soon."
     return Message(text=f"Reminder: {_title(payload)}", blocks=[
         section(text + " Done already? Submit it here — a few lines are enough."),
-        ActionsBlock(elements=[button("Submit", ids.ASSIGNMENT_SUBMIT, str(payload.get("assignment_id") or ""),
-                                      style="primary")]),
+        ActionsBlock(elements=[e for e in (
+            button("Submit", ids.ASSIGNMENT_SUBMIT, str(payload.get("assignment_id") or ""), style="primary"),
+            snooze_select(ctx, payload)) if e is not None]),
     ])
 
 

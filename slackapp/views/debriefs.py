@@ -21,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
     CheckboxesElement,
     InputBlock,
@@ -47,6 +48,7 @@ from slackapp.views.blocks import (
     section,
 )
 from slackapp.views.deliveries import RenderContext, Renderer
+from slackapp.views.nudges import snooze_select
 
 MODAL_TITLE = "Peer debrief"
 REFLECTION_TITLE = "Reflection"
@@ -245,9 +247,11 @@ def reminder_message(payload: dict[str, Any], ctx: RenderContext) -> Message:
     learner = _mention(payload.get("learner_id"))
     text = (f"A reminder: {learner} would still value your perspective on {_about(payload)}. "
             f"Please answer by {_by_deadline(payload, ctx)}.")
-    return Message(text=f"A reminder: {learner} would still value your perspective.", blocks=[section(text), actions(
-        button("Answer", ids.DEBRIEF_ANSWER, ctx.delivery_key, style="primary"),
-        button("Decline", ids.DEBRIEF_DECLINE, ctx.delivery_key))])
+    snooze = snooze_select(ctx, payload)
+    row = [button("Answer", ids.DEBRIEF_ANSWER, ctx.delivery_key, style="primary"),
+           button("Decline", ids.DEBRIEF_DECLINE, ctx.delivery_key), *([snooze] if snooze else [])]
+    return Message(text=f"A reminder: {learner} would still value your perspective.",
+                   blocks=[section(text), ActionsBlock(elements=row)])
 
 
 def answered_card(learner_id: str) -> Message:

@@ -318,7 +318,16 @@ def reflect_message(payload: dict[str, Any], ctx: RenderContext) -> Message:
 
 
 def _subject_line(kind: str, payload: dict[str, Any], ctx: RenderContext) -> str:
-    return prep_headline(payload, ctx) if kind == "prep" else f"Reflection on *{_title(payload) or 'your meeting'}*"
+    if kind == "prep":
+        return prep_headline(payload, ctx)
+    if kind == "reflect":
+        return f"Reflection on *{_title(payload) or 'your meeting'}*"
+    return f"Reminder about *{_title(payload) or 'your task'}*"
+
+
+def snooze_select(ctx: RenderContext, payload: dict[str, Any]) -> StaticSelectElement | None:
+    """The snooze menu every nudge carries (None when no snooze fits before ``not_after``)."""
+    return _snooze_select(ctx, payload)
 
 
 def snoozed_card(kind: str, payload: dict[str, Any], ctx: RenderContext, *, until: datetime) -> Message:

@@ -23,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
     CheckboxesElement,
     InputBlock,
@@ -49,7 +50,7 @@ from slackapp.domain.reviews import (
 )
 from slackapp.views.blocks import MAX_SECTION_TEXT, Message, actions, button, clip, context, section
 from slackapp.views.deliveries import RenderContext, Renderer
-from slackapp.views.nudges import pack
+from slackapp.views.nudges import pack, snooze_select
 
 MODAL_TITLE = "Review"
 OPTION_TEXT_MAX = 75  # Slack's limit for option text and descriptions
@@ -269,8 +270,9 @@ def review_reminder(payload: dict[str, Any], ctx: RenderContext) -> Message:
     else:
         text = f"Reminder: {learner} is waiting for your review of *{title}* — due {when}."
     value = review_button_value(int(payload.get("assignment_id") or 0), int(payload.get("version") or 1))
-    return Message(text=text, blocks=[section(text), actions(button("Review", ids.REVIEW_OPEN, value,
-                                                                    style="primary"))])
+    snooze = snooze_select(ctx, payload)
+    row = [button("Review", ids.REVIEW_OPEN, value, style="primary"), *([snooze] if snooze else [])]
+    return Message(text=text, blocks=[section(text), ActionsBlock(elements=row)])
 
 
 # -- the review modal ------------------------------------------------------------------------------

@@ -462,7 +462,7 @@ def test_reminders_arrive_in_working_hours_and_submitting_from_one_accepts_first
     reminder = _dm(fake_slack, REPORT)[-1]
     assert reminder["ts"] != card["ts"]
     assert "⏰ *Give one piece of SBI feedback* is due Wed 25 Nov, 17:00 (your time)." in _text(reminder["blocks"])
-    assert list(_elements(reminder)) == [ids.ASSIGNMENT_SUBMIT]
+    assert list(_elements(reminder)) == [ids.ASSIGNMENT_SUBMIT, ids.NUDGE_SNOOZE]  # every nudge can be snoozed
     # ravi never clicked Accept: submitting from the reminder accepts, and the card says so.
     _click(slack, ids.ASSIGNMENT_SUBMIT, assignment, reminder)
     assert _latest_view(fake_slack, 2)["callback_id"] == ids.SUBMIT_MODAL

@@ -17,60 +17,46 @@ status, recent sends, the ignored streak) and records the returned decision with
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
-from typing import Any, Literal
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from datetime import datetime
+from typing import Any
 
 from slackapp.clock import ensure_utc
-from slackapp.db.models import Delivery, Person
-from slackapp.domain.people import zone_of
-
-Outcome = Literal["send", "defer", "skip"]
-
-# Tied to a meeting: timed by the meeting, never by working hours; not capped.
-CALENDAR_KINDS = frozenset({"prep", "reflect"})
-# Kinds that may reach someone who has not opted in: the one message that asks them to.
-PRE_OPT_IN_KINDS = frozenset({"welcome"})
-# Operational notes about Flowcoach itself: not capped, never backed off, not counted as nudges.
-OPERATIONAL_KINDS = frozenset({"feed_failed", "backoff_note"})
-# Allowed before opting in as long as the person has not said stop: they asked for calendar sync.
-NO_OPT_IN_NEEDED_KINDS = frozenset({"feed_failed"})
-# Messages another person's action asked for (an invitation, an assignment, a review, a peer's debrief
-# request) or that keep a task the person accepted on track. They need no opt-in (declining coaching
-# nudges must not silently drop a manager's assignment), are never capped or backed off, but wait for
-# working hours, pauses, out-of-office and do-not-disturb like everything else.
-TRANSACTIONAL_KINDS = frozenset({
-    "team_invite", "team_update", "assignment_offer", "assignment_reminder", "assignment_update",
-    "review_request", "review_reminder", "review_result", "debrief_offer", "debrief_prompt",
-    "debrief_reminder", "debrief_summary", "debrief_reflect",
-})
-# Everything else (tips, tracks, …) is a capped non-calendar nudge.
-UNCAPPED_KINDS = CALENDAR_KINDS | PRE_OPT_IN_KINDS | OPERATIONAL_KINDS | TRANSACTIONAL_KINDS
-NOT_NUDGES = PRE_OPT_IN_KINDS | OPERATIONAL_KINDS | TRANSACTIONAL_KINDS
-
-CAP_WINDOW = timedelta(days=7)
-BACKOFF_AFTER = 3  # ignored nudges in a row
-IGNORED_AFTER = timedelta(hours=24)  # a sent nudge with no interaction for this long was ignored
-BACKOFF_FOR = timedelta(days=7)
-BACKOFF_LOOKBACK = timedelta(days=30)  # older sends never count toward a streak
-OOO_RECHECK = timedelta(days=1)  # an out-of-office status without an end is looked at again after this
-BACKED_OFF = f"backed off after {BACKOFF_AFTER} ignored nudges"
-TOO_LATE = "too late: the moment has passed"
-
-# Slack status that reads as out of office. Text: whole words, case-insensitive.
-OOO_STATUS_TEXT = re.compile(
-    r"\b(ooo|out of (the )?office|vacation|holidays?|(annual|parental|maternity|paternity|sick|on) leave|pto|sick)\b",
-    re.IGNORECASE,
+from slackapp.db.models import Person
+from slackapp.domain.policy_facts import (
+    OOO_RECHECK,
+    OOO_STATUS_EMOJI,
+    OOO_STATUS_TEXT,
+    ignored_streak,
+    ooo_until,
+    recent_capped_sends,
+    status_reads_ooo,
 )
-OOO_STATUS_EMOJI = frozenset({":palm_tree:", ":desert_island:", ":airplane:", ":face_with_thermometer:",
-                              ":thermometer:"})
-# What a deferral past ``not_after`` would have been too late for.
-NOT_AFTER_TARGET = {"prep": "the meeting start", "reflect": "the end of the reflection window"}
+from slackapp.domain.policy_hours import in_working_hours, next_working_moment, working_days
+from slackapp.domain.policy_rules import (
+    BACKED_OFF,
+    BACKOFF_AFTER,
+    BACKOFF_FOR,
+    BACKOFF_LOOKBACK,
+    CALENDAR_KINDS,
+    CAP_WINDOW,
+    IGNORED_AFTER,
+    NO_OPT_IN_NEEDED_KINDS,
+    NOT_AFTER_TARGET,
+    NOT_NUDGES,
+    OPERATIONAL_KINDS,
+    PRE_OPT_IN_KINDS,
+    TOO_LATE,
+    TRANSACTIONAL_KINDS,
+    UNCAPPED_KINDS,
+    Outcome,
+    cap_frees_at,
+    is_capped,
+)
+
+# The facts decide() reads are gathered by ``policy_facts``; working hours live in ``policy_hours``;
+# kind families, limits and reasons in ``policy_rules``. Every name stays importable from here.
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,67 +74,6 @@ class Decision:
         if self.starts_backoff and self.outcome != "skip":
             raise ValueError("only a skipped nudge starts a back-off")
 
-
-def is_capped(kind: str) -> bool:
-    return kind not in UNCAPPED_KINDS
-
-
-def working_days(person: Person) -> set[int]:
-    return {int(d) for d in person.working_days.split(",") if d.strip().isdigit()}
-
-
-def next_working_moment(person: Person, after: datetime) -> datetime:
-    """``after`` itself if it falls inside the person's working hours, else the next start of work.
-
-    Computed on the wall clock of the person's zone (by name), so daylight saving is handled.
-    """
-    zone = zone_of(person)
-    local = after.astimezone(zone)
-    days = working_days(person) or {0, 1, 2, 3, 4}
-    start_t = time(person.work_start_minute // 60, person.work_start_minute % 60)
-    end_minute = min(person.work_end_minute, 24 * 60 - 1)
-    end_t = time(end_minute // 60, end_minute % 60)
-    for offset in range(8):
-        day = local.date() + timedelta(days=offset)
-        if day.weekday() not in days:
-            continue
-        start = datetime.combine(day, start_t, tzinfo=zone)
-        end = datetime.combine(day, end_t, tzinfo=zone)
-        if local < start:
-            return start.astimezone(UTC)
-        if local < end:
-            return after
-    return after  # unreachable with at least one working day; never lose the message
-
-
-def in_working_hours(person: Person, moment: datetime) -> bool:
-    return next_working_moment(person, moment) == moment
-
-
-def status_reads_ooo(status_text: str, status_emoji: str) -> bool:
-    return bool(OOO_STATUS_TEXT.search(status_text or "")) or (status_emoji or "").strip() in OOO_STATUS_EMOJI
-
-
-def ooo_until(person: Person, *, now: datetime, status_text: str = "", status_emoji: str = "",
-              status_expiration: datetime | None = None) -> tuple[datetime, str] | None:
-    """When the person is back (and how we know), or None if they are not away right now."""
-    found: list[tuple[datetime, str]] = []
-    if person.ooo_until is not None and person.ooo_until > now:
-        found.append((person.ooo_until, "the person is out of office (calendar)"))
-    if status_reads_ooo(status_text, status_emoji):
-        if status_expiration is None:
-            found.append((now + OOO_RECHECK, "the person's Slack status reads as out of office"))
-        elif status_expiration > now:
-            found.append((status_expiration, "the person's Slack status reads as out of office"))
-    return max(found, key=lambda item: item[0]) if found else None
-
-
-def cap_frees_at(recent_sends: Sequence[datetime], cap: int) -> datetime | None:
-    """When fewer than ``cap`` of ``recent_sends`` (the last 7 days) remain inside the window."""
-    if len(recent_sends) < cap:
-        return None
-    ordered = sorted(recent_sends)
-    return ordered[len(ordered) - cap] + CAP_WINDOW
 
 
 def _not_after(payload: dict[str, Any] | None) -> datetime | None:
@@ -260,56 +185,10 @@ def _send_reason(kind: str, recent: int, cap: int) -> str:
     return "inside working hours, opted in, not paused or in do-not-disturb"
 
 
-# ---- facts the delivery job gathers for decide() ---------------------------------------------
-
-
-def recent_capped_sends(session: Session, person: Person, *, now: datetime) -> list[datetime]:
-    """Send times of capped nudges to the person in the 7 days before ``now``."""
-    rows = session.scalars(
-        select(Delivery.sent_at).where(
-            Delivery.team_id == person.team_id, Delivery.user_id == person.user_id,
-            Delivery.sent_at.is_not(None), Delivery.sent_at > now - CAP_WINDOW,
-            Delivery.kind.not_in(sorted(UNCAPPED_KINDS)),
-        )
-    ).all()
-    return sorted(ensure_utc(r) for r in rows if r is not None)
-
-
-def _moment_of(payload: dict[str, Any] | None) -> Any:
-    return (payload or {}).get("moment_id")
-
-
-def ignored_streak(session: Session, person: Person, *, kind: str, payload: dict[str, Any] | None,
-                   now: datetime) -> int:
-    """Sent nudges in a row, newest first, that nobody touched for 24 h.
-
-    Scope: for non-calendar kinds, every non-calendar nudge; for calendar kinds, the same kind for
-    the same moment (``payload["moment_id"]``). Nudges younger than 24 h are not judged yet and
-    are passed over; an interaction ends the streak. Sends before the end of a finished back-off
-    (or older than 30 days) never count, so nudges start afresh after one.
-    """
-    if kind in NOT_NUDGES:
-        return 0
-    since = now - BACKOFF_LOOKBACK
-    if person.backoff_until is not None and person.backoff_until <= now:
-        since = max(since, person.backoff_until)
-    query = select(Delivery).where(
-        Delivery.team_id == person.team_id, Delivery.user_id == person.user_id,
-        Delivery.sent_at.is_not(None), Delivery.sent_at > since,
-    )
-    if kind in CALENDAR_KINDS:
-        query = query.where(Delivery.kind == kind)
-    else:
-        query = query.where(Delivery.kind.not_in(sorted(CALENDAR_KINDS | NOT_NUDGES)))
-    moment = _moment_of(payload)
-    streak = 0
-    for sent in session.scalars(query.order_by(Delivery.sent_at.desc(), Delivery.id.desc()).limit(100)):
-        if kind in CALENDAR_KINDS and _moment_of(sent.payload) != moment:
-            continue
-        if sent.interacted_at is not None:
-            break
-        assert sent.sent_at is not None
-        if sent.sent_at > now - IGNORED_AFTER:
-            continue
-        streak += 1
-    return streak
+__all__ = [
+    "BACKED_OFF", "BACKOFF_AFTER", "BACKOFF_FOR", "BACKOFF_LOOKBACK", "CALENDAR_KINDS", "CAP_WINDOW",
+    "IGNORED_AFTER", "NOT_AFTER_TARGET", "NOT_NUDGES", "NO_OPT_IN_NEEDED_KINDS", "OOO_RECHECK", "OOO_STATUS_EMOJI",
+    "OOO_STATUS_TEXT", "OPERATIONAL_KINDS", "PRE_OPT_IN_KINDS", "TOO_LATE", "TRANSACTIONAL_KINDS",
+    "UNCAPPED_KINDS", "Decision", "Outcome", "cap_frees_at", "decide", "ignored_streak", "in_working_hours",
+    "is_capped", "next_working_moment", "ooo_until", "recent_capped_sends", "status_reads_ooo", "working_days",
+]

@@ -33,11 +33,11 @@ from slackapp.server import BackgroundServer
 from slackapp.services import Services
 from slackapp.settings import Settings, load_settings
 from slackapp.web import create_wsgi_app
+from tests.corpus_location import CORPUS
 from workers import jobs, runtime
 from workers.queues import QUEUE_NAMES
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus"
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test"
 # A Monday, 10:00 in London (UTC in November): inside default working hours.

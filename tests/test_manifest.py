@@ -361,3 +361,15 @@ def test_the_oauth_install_asks_for_exactly_the_manifest_bot_scopes(
     # The redirect route exists (a request without a code is refused, but not as an unknown path).
     callback = requests.get(server.url + REDIRECT_PATH, allow_redirects=False, timeout=5)
     assert callback.status_code != 404 and callback.status_code < 500
+
+
+def test_the_readme_documents_every_subcommand_and_the_shortcut(registry: tuple[Registry, App]) -> None:
+    """The manifest, the registered listeners and the README agree (the subcommands come from the code)."""
+    from slackapp.listeners.subcommands import help_entries
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    table = [line for line in readme.splitlines() if line.startswith("| `/coach")]
+    for usage, _summary in help_entries():
+        word = usage.split()[0]
+        assert any(f"`/coach {word}" in line or f"`{usage.split(' [')[0]}`" in line for line in table), usage
+    assert "Turn into a micro-assignment" in readme

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from slackapp.calendar import FeedRejected, ParseResult, parse_feed
+from tests.corpus_location import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 ICS_FILES = sorted((CORPUS / "ics").rglob("*.ics")) if (CORPUS / "ics").is_dir() else []
 # The corpus's own expansion range (SOURCES.md), so that old files still produce occurrences.
 WIDE = (datetime(1990, 1, 1, tzinfo=UTC), datetime(2030, 1, 1, tzinfo=UTC))

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -175,6 +176,14 @@ class JobRunner:
         count = jobs.dispatch_tick()
         self.run()
         return count
+
+    def run_until(self, done: Callable[[], bool], *, timeout: float = 5.0) -> None:
+        """Run the outbox until ``done()`` — for messages a listener scheduled after its ack."""
+        deadline = time.monotonic() + timeout
+        while not done():
+            assert time.monotonic() < deadline, "the outbox never delivered what the test waited for"
+            self.dispatch_and_run()
+            time.sleep(0.02)
 
 
 @pytest.fixture

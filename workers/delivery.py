@@ -194,6 +194,7 @@ def _decide_and_send(services: Services, client: WebClient, delivery_id: int, te
         context = RenderContext(content=services.content, tz=people.zone_of(person), now=now,
                                 delivery_key=delivery.key)
         message = render_delivery(delivery.kind, delivery.payload, context)
+        unthreaded = _unthreaded(delivery.kind, delivery.payload, context)
         retrying = delivery.attempts > 0
         known_channel = person.dm_channel_id
     if not _claim(services, delivery_id, now):
@@ -204,12 +205,12 @@ def _decide_and_send(services: Services, client: WebClient, delivery_id: int, te
         ts = _already_sent_ts(client, channel, delivery) if retrying else None
         if ts is None:
             try:
-                ts = _post(services, client, team_id, channel, delivery, message)
+                ts = _post(services, client, team_id, channel, delivery, message, unthreaded)
             except SlackApiError as exc:
                 if not known_channel or exc.response.get("error") not in STALE_CHANNEL_ERRORS:
                     raise
                 channel = client.conversations_open(users=user_id)["channel"]["id"]  # the kept id went stale
-                ts = _post(services, client, team_id, channel, delivery, message)
+                ts = _post(services, client, team_id, channel, delivery, message, unthreaded)
         deliveries.mark_sent(session, delivery, channel_id=channel, ts=ts, now=now, reason=decision.reason)
         sent_hooks.on_sent(session, delivery)  # e.g. a card remembers its ts, in the same transaction
         person, _ = people.get_or_create_person(session, team_id=team_id, user_id=user_id, now=now)
@@ -217,21 +218,48 @@ def _decide_and_send(services: Services, client: WebClient, delivery_id: int, te
     return "sent"
 
 
-def _post(services: Services, client: WebClient, team_id: str, channel: str, delivery: Delivery,
-          message: Message) -> str:
-    metadata = {"event_type": ids.DELIVERY_EVENT_TYPE, "event_payload": {"delivery_key": delivery.key}}
-    if services.redis is None:
+def _thread_args(payload: dict[str, Any]) -> dict[str, Any]:
+    """A delivery may reply in a thread of the person's DM (e.g. under their assignment card)."""
+    if not payload.get("thread_ts"):
+        return {}
+    return {"thread_ts": str(payload["thread_ts"]), **({"reply_broadcast": True} if payload.get("reply_broadcast")
+                                                      else {})}
+
+
+def _unthreaded(kind: str, payload: dict[str, Any], context: RenderContext) -> Message | None:
+    """The same message worded to stand on its own, for when the thread it belongs in is gone."""
+    if not payload.get("thread_ts"):
+        return None
+    plain = {k: v for k, v in payload.items() if k not in ("thread_ts", "reply_broadcast")}
+    return render_delivery(kind, plain, context)
+
+
+def _send(client: WebClient, channel: str, metadata: dict[str, Any], message: Message,
+          thread: dict[str, Any], unthreaded: Message | None) -> str:
+    try:
         response = client.chat_postMessage(channel=channel, metadata=metadata, unfurl_links=False,
-                                           **message.to_kwargs())
-        return str(response["ts"])
+                                           **message.to_kwargs(), **thread)
+    except SlackApiError as exc:
+        if not thread or exc.response.get("error") != "thread_not_found":
+            raise
+        # The thread's root was deleted: the message still arrives, as a plain DM.
+        response = client.chat_postMessage(channel=channel, metadata=metadata, unfurl_links=False,
+                                           **(unthreaded or message).to_kwargs())
+    return str(response["ts"])
+
+
+def _post(services: Services, client: WebClient, team_id: str, channel: str, delivery: Delivery,
+          message: Message, unthreaded: Message | None = None) -> str:
+    metadata = {"event_type": ids.DELIVERY_EVENT_TYPE, "event_payload": {"delivery_key": delivery.key}}
+    thread = _thread_args(delivery.payload or {})
+    if services.redis is None:
+        return _send(client, channel, metadata, message, thread, unthreaded)
     hold_channel_for_post(services.redis, channel)  # the channel first: a busy channel must not waste a
     try:                                            # workspace slot while it waits
         wait_for_workspace_slot(services.redis, team_id)
-        response = client.chat_postMessage(channel=channel, metadata=metadata, unfurl_links=False,
-                                           **message.to_kwargs())
+        return _send(client, channel, metadata, message, thread, unthreaded)
     finally:
         channel_posted(services.redis, channel)
-    return str(response["ts"])
 
 
 def _handle_slack_error(services: Services, delivery_id: int, error: str, now: datetime) -> str:

@@ -23,7 +23,7 @@ NO_OPT_IN_NEEDED_KINDS = frozenset({"feed_failed"})
 TRANSACTIONAL_KINDS = frozenset({
     "team_invite", "team_update", "assignment_offer", "assignment_reminder", "assignment_update",
     "review_request", "review_reminder", "review_result", "debrief_offer", "debrief_prompt",
-    "debrief_reminder", "debrief_summary", "debrief_reflect",
+    "debrief_reminder", "debrief_summary", "debrief_reflect", "notice",
 })
 # Everything else (tips, tracks, …) is a capped non-calendar nudge.
 UNCAPPED_KINDS = CALENDAR_KINDS | PRE_OPT_IN_KINDS | OPERATIONAL_KINDS | TRANSACTIONAL_KINDS

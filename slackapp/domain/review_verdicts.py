@@ -54,8 +54,11 @@ def submit_review(session: Session, *, assignment: Assignment, reviewer_id: str,
                                  threshold=threshold)
     reason = "reviewed" if accepted else "changes requested"
     _cancel_version(session, assignment.id, submission.version, reason=reason, now=now)
-    if not (assignment.card_channel and assignment.card_ts):
-        schedule_result(session, assignment=assignment, review=review, version=submission.version, now=now)
+    confirmed = None
+    if counts and confirmed_now(session, assignment=assignment, now=now):
+        confirmed = _competency_name(content, assignment.competency_id)
+    schedule_result(session, assignment=assignment, review=review, version=submission.version, now=now,
+                    confirmed_competency=confirmed)
     if accepted:
         _offer_peer_debrief(session, assignment=assignment, content=content, now=now)
     return review
@@ -76,19 +79,32 @@ def _offer_peer_debrief(session: Session, *, assignment: Assignment, content: An
                            competency_id=assignment.competency_id, about=template.title)
 
 
-def result_payload(assignment: Assignment, review: Review, *, version: int) -> dict[str, Any]:
-    return {"assignment_id": assignment.id, "version": version, "template_id": assignment.template_id,
-            "learner_id": assignment.learner_id, "reviewer_id": review.reviewer_id, "outcome": review.outcome,
-            "level": review.level, "feedback": review.feedback, "counts_as_evidence": review.counts_as_evidence,
-            "skill_id": assignment.skill_id}
+def _competency_name(content: Any, competency_id: str) -> str:
+    try:
+        return str(content.competency(competency_id).name)
+    except (AttributeError, KeyError, LookupError):
+        return competency_id
+
+
+def result_payload(assignment: Assignment, review: Review, *, version: int,
+                   confirmed_competency: str | None = None) -> dict[str, Any]:
+    payload = {"assignment_id": assignment.id, "version": version, "template_id": assignment.template_id,
+               "learner_id": assignment.learner_id, "reviewer_id": review.reviewer_id, "outcome": review.outcome,
+               "level": review.level, "feedback": review.feedback, "counts_as_evidence": review.counts_as_evidence,
+               "skill_id": assignment.skill_id, "confirmed_competency": confirmed_competency}
+    if assignment.card_channel and assignment.card_ts:
+        payload["thread_ts"] = assignment.card_ts  # under the learner's assignment card
+    return payload
 
 
 def schedule_result(session: Session, *, assignment: Assignment, review: Review, version: int,
-                    now: datetime) -> Delivery:
-    """The feedback as its own DM (outbox), for when it cannot go into the assignment card's thread."""
+                    now: datetime, confirmed_competency: str | None = None) -> Delivery:
+    """The feedback for the learner, through the outbox: in their assignment card's thread when the card
+    is known (else as its own DM), at a time the respect-my-time policy allows."""
     return deliveries.schedule(session, key=result_key(assignment.id, version), team_id=assignment.team_id,
                                user_id=assignment.learner_id, kind=REVIEW_RESULT, due_at=now, now=now,
-                               payload=result_payload(assignment, review, version=version))
+                               payload=result_payload(assignment, review, version=version,
+                                                      confirmed_competency=confirmed_competency))
 
 
 def confirmed_now(session: Session, *, assignment: Assignment, now: datetime) -> bool:

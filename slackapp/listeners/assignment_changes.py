@@ -20,8 +20,9 @@ from slackapp.domain import assignments as domain
 from slackapp.domain import people
 from slackapp.domain.errors import PermissionDenied
 from slackapp.listeners.assignment_lookups import _admins, _assignment_id, _display, _template, _title_of, _zone
-from slackapp.listeners.assignment_messages import _post_in_thread, refresh_learner_card
+from slackapp.listeners.assignment_messages import refresh_learner_card
 from slackapp.listeners.assignment_view_submissions import _apply
+from slackapp.listeners.notices import send_notice
 from slackapp.listeners.subcommands import CommandRequest, subcommand
 from slackapp.services import Services
 from slackapp.views import assignments as views
@@ -122,8 +123,8 @@ def cancel_submitted(view: dict[str, Any], context: Any, client: WebClient, serv
         return
     assignment_id, assignment = done
     if refresh_learner_card(client, services, assignment_id) and assignment.learner_id != context.user_id:
-        _post_in_thread(client, assignment, views.cancelled_notice(actor_id=context.user_id,
-                                                                   reason=domain.clean_text(reason)), broadcast=True)
+        _notify_learner(services, assignment, "cancelled", views.cancelled_notice(
+            actor_id=context.user_id, reason=domain.clean_text(reason)))
     _refresh_list(services, views.change_target(view)[1], context.team_id, context.user_id)
 
 
@@ -139,10 +140,17 @@ def reassign_submitted(view: dict[str, Any], context: Any, client: WebClient, se
         return
     assignment_id, (assignment, changed, tz) = done
     if refresh_learner_card(client, services, assignment_id) and assignment.learner_id != context.user_id:
-        _post_in_thread(client, assignment, views.reassigned_notice(
+        _notify_learner(services, assignment, "reassigned", views.reassigned_notice(
             actor_id=context.user_id, due_at=assignment.due_at if changed.due_changed else None,
-            reviewer_id=assignment.reviewer_id if changed.reviewer_changed else None, tz=tz), broadcast=True)
+            reviewer_id=assignment.reviewer_id if changed.reviewer_changed else None, tz=tz))
     _refresh_list(services, views.change_target(view)[1], context.team_id, context.user_id)
+
+
+def _notify_learner(services: Services, assignment: Assignment, what: str, message: Message) -> None:
+    """In the card's thread, also shown in the DM, through the outbox (the learner's own hours)."""
+    send_notice(services, team_id=assignment.team_id, user_id=assignment.learner_id,
+                about=f"assignment-{what}:{assignment.id}", message=message,
+                thread_ts=assignment.card_ts, broadcast=True)
 
 
 def _checks_with_admins(services: Services) -> tuple[Callable[..., None], Callable[..., None]]:

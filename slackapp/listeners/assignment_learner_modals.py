@@ -14,8 +14,9 @@ from slackapp.clock import utcnow
 from slackapp.db.models import Assignment
 from slackapp.domain import assignments as domain
 from slackapp.listeners.assignment_lookups import _title_of
-from slackapp.listeners.assignment_messages import _post, _post_in_thread, refresh_learner_card
+from slackapp.listeners.assignment_messages import _post_in_thread, refresh_learner_card
 from slackapp.listeners.assignment_view_submissions import _apply
+from slackapp.listeners.notices import send_notice
 from slackapp.services import Services
 from slackapp.views import assignments as views
 from slackapp.views.blocks import Message
@@ -49,8 +50,9 @@ def decline_submitted(view: dict[str, Any], context: Any, client: WebClient, ser
         return
     assignment_id, (assignment, notice_message) = done
     refresh_learner_card(client, services, assignment_id)
-    if notice_message is not None:
-        _post(client, assignment.assigned_by, notice_message)  # the assigner hears it from the learner's action
+    if notice_message is not None:  # the assigner hears it, inside their own working hours
+        send_notice(services, team_id=assignment.team_id, user_id=assignment.assigned_by,
+                    about=f"assignment-declined:{assignment_id}", message=notice_message)
 
 
 def question_submitted(view: dict[str, Any], context: Any, client: WebClient, services: Services) -> None:
@@ -65,10 +67,10 @@ def question_submitted(view: dict[str, Any], context: Any, client: WebClient, se
         return
     _, (assignment, asked, title) = done
     question = domain.check_question(text)
-    reached = _post(client, asked, views.question_to_asked(learner_id=assignment.learner_id, title=title,
-                                                           text=question))
+    send_notice(services, team_id=assignment.team_id, user_id=asked, about=f"assignment-question:{assignment.id}",
+                message=views.question_to_asked(learner_id=assignment.learner_id, title=title, text=question))
     _post_in_thread(client, assignment, views.question_in_thread(learner_id=assignment.learner_id, asked_id=asked,
-                                                                  text=question, reached=reached))
+                                                                  text=question, reached=True))
 
 
 def submit_submitted(view: dict[str, Any], context: Any, client: WebClient, services: Services) -> None:

@@ -8,14 +8,10 @@
 - ``REVIEW_MODAL`` submission: the ack (request thread) refuses with field errors — no feedback, no level
   when accepting, not the reviewer, already reviewed; the lazy part stores the verdict, then:
 
-  * posts the feedback **directly** (``chat.postMessage`` with ``thread_ts``) into the learner's DM thread
-    under their assignment card. It is the immediate consequence of the reviewer's own click, not a
-    proactive nudge: the respect-my-time policy (working hours, weekly cap, DND) must not hold it back
-    or count it, and the outbox cannot thread replies. If Slack refuses (the card was deleted, the DM is
-    gone), the feedback falls back to the outbox as a ``review_result`` DM — never lost;
+  * schedules the feedback through the outbox (``review_result``): a reply under the learner's assignment
+    card, or its own DM when the card is unknown, sent when the respect-my-time policy allows;
   * updates the reviewer card and any sent reminders in place (no stale Review buttons);
-  * updates the learner's card in place through ``slackapp.views.assignments.learner_card_update`` if the
-    assignments feature exposes it (otherwise the thread reply is the update).
+  * re-renders the learner's card in place (``refresh_learner_card`` from the assignments listeners).
 
 Where the listeners live (this module re-exports them, and keeps ``register``):
 

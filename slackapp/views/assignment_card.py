@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import ActionsBlock, Block
 
 from slackapp import ids
-from slackapp.domain.assignment_deliveries import build_offer_payload
 from slackapp.domain.assignment_queries import CardStatus, offered_status
 from slackapp.views.assignment_text import STATE_WORDS, _labelled, _lines, _title, escape, parse_time, quote, when
 from slackapp.views.blocks import MAX_SECTION_TEXT, Message, button, clip, context, header, section
@@ -111,31 +110,6 @@ def learner_card(payload: Mapping[str, Any], status: CardStatus, tz: ZoneInfo | 
     blocks.append(section(status_line(status, tz)))
     blocks += _card_actions(status)
     return Message(text=fallback_text(payload, status, tz), blocks=blocks)
-
-
-def learner_card_update(assignment: Any, *, content: Any = None) -> Message:
-    """The learner's card for an Assignment row without the database (the reviews work calls this after a
-    verdict). Better: ``slackapp.listeners.assignments.refresh_learner_card``, which uses the card's own
-    snapshot and the learner's time zone; this one rebuilds the task from the content library and
-    leaves times out."""
-    template = None
-    finder = getattr(content, "assignment", None)
-    if finder is not None:
-        try:
-            template = finder(assignment.template_id)
-        except (KeyError, ValueError):
-            template = None
-    if template is not None:
-        payload = build_offer_payload(assignment, template, content)
-    else:
-        payload = {"title": str(assignment.template_id).replace("-", " ").capitalize(),
-                   "competency_id": assignment.competency_id, "skill_id": assignment.skill_id,
-                   "context_note": assignment.context_note, "context_permalink": assignment.context_permalink}
-    status = CardStatus(assignment_id=assignment.id, state=assignment.state, learner_id=assignment.learner_id,
-                        assigned_by=assignment.assigned_by, reviewer_id=assignment.reviewer_id,
-                        due_at=assignment.due_at, late=assignment.late, decline_reason=assignment.decline_reason,
-                        review_due_at=assignment.review_due_at)
-    return learner_card(payload, status, None)
 
 
 def offer_message(payload: dict[str, Any], ctx: RenderContext) -> Message:

@@ -41,7 +41,6 @@ from slackapp.views.assignment_assign_modal import (
 from slackapp.views.assignment_card import (
     fallback_text,
     learner_card,
-    learner_card_update,
     offer_message,
     reminder_done,
     reminder_message,
@@ -82,7 +81,7 @@ __all__ = [
     "RENDERERS", "STATE_WORDS", "AssignForm", "ListItem", "TemplateChoices", "assign_form", "assign_metadata",
     "assign_modal", "assignments_list", "cancel_modal", "cancelled_notice", "change_metadata", "change_target",
     "date_value", "decline_modal", "declined_notice", "default_hint", "escape", "fallback_text", "learner_card",
-    "learner_card_update", "offer_message", "option_value", "parse_time", "prefill_note", "question_in_thread",
+    "offer_message", "option_value", "parse_time", "prefill_note", "question_in_thread",
     "question_modal", "question_to_asked", "quote", "read_metadata", "reassign_modal", "reassigned_notice",
     "reminder_done", "reminder_message", "status_line", "submit_modal", "submitted_in_thread", "template_choices",
     "text_value", "user_value", "when",

@@ -31,10 +31,10 @@ class UnknownDeliveryKind(ValueError):
 
 
 def _renderers() -> dict[str, Renderer]:
-    from slackapp.views import assignments, calendar, debriefs, notes, nudges, reviews, team
+    from slackapp.views import assignments, calendar, debriefs, notes, notices, nudges, reviews, team
 
     merged: dict[str, Renderer] = {"welcome": lambda _payload, _ctx: welcome_message()}
-    for module in (calendar, notes, nudges, team, assignments, reviews, debriefs):
+    for module in (calendar, notes, notices, nudges, team, assignments, reviews, debriefs):
         merged.update(module.RENDERERS)
     return merged
 

@@ -56,4 +56,6 @@ def review_result(payload: dict[str, Any], ctx: RenderContext) -> Message:
                             level=level if isinstance(level, int) else None,
                             level_label=level_name(template, level if isinstance(level, int) else None),
                             feedback=str(payload.get("feedback") or ""), skill_name=skill_name,
-                            counts_as_evidence=bool(payload.get("counts_as_evidence")), title=title)
+                            counts_as_evidence=bool(payload.get("counts_as_evidence")),
+                            confirmed_competency=payload.get("confirmed_competency") or None,
+                            title=None if payload.get("thread_ts") else title)

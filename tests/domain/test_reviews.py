@@ -302,13 +302,14 @@ def test_the_feedback_goes_out_as_a_dm_when_the_learners_card_is_unknown(db: Dat
     without_card = _submitted(db, card=False)
     review = _review(db, without_card, outcome=reviews.CHANGES_REQUESTED, level=2)
     rows = _deliveries(db)
-    assert reviews.result_key(with_card, 1) not in rows  # the listener replies in the card's thread instead
+    threaded = rows[reviews.result_key(with_card, 1)]  # through the outbox too: a reply under the card
+    assert threaded.kind == "review_result" and threaded.payload["thread_ts"]
     result = rows[reviews.result_key(without_card, 1)]
     assert (result.kind, result.user_id, result.due_at) == ("review_result", LEARNER, NOW)
     assert result.payload == {"assignment_id": without_card, "version": 1, "template_id": "give-sbi-feedback",
                               "learner_id": LEARNER, "reviewer_id": REVIEWER, "outcome": "changes_requested",
                               "level": 2, "feedback": review.feedback, "counts_as_evidence": False,
-                              "skill_id": "giving-feedback.sbi"}
+                              "skill_id": "giving-feedback.sbi", "confirmed_competency": None}
 
 
 def test_sent_reviewer_card_is_remembered_unless_a_newer_version_exists(db: Database, people: None) -> None:

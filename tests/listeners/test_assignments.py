@@ -29,6 +29,7 @@ from slackapp.services import Services
 from slackapp.views import assignments as views
 from tests.conftest import JobRunner
 from tests.domain.test_assignments import build_library
+from workers import runtime
 
 TEAM = "T0001"
 MANAGER, REPORT, PEER = "UMANAGER", "UREPORT1", "UREPORT2"
@@ -75,11 +76,13 @@ def _block(view: dict[str, Any], block_id: str) -> dict[str, Any]:
 
 
 def _wait(condition: Callable[[], Any], what: str, timeout: float = 5.0) -> Any:
+    """Poll, running the outbox meanwhile (as the dispatcher would): notices to other people go through it."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = condition()
         if found:
             return found
+        JobRunner(runtime.current().redis).dispatch_and_run()
         time.sleep(0.03)
     raise AssertionError(f"timed out waiting for {what}")
 
@@ -622,15 +625,18 @@ def test_the_template_menu_stays_within_slacks_limits() -> None:
     assert "Showing 100 of 123 practices" in _text(view)
 
 
-def test_the_card_without_the_database_for_the_reviews_work(
+def test_the_card_is_re_rendered_for_the_reviews_work(
     team: None, slack: SlackSender, fake_slack: FakeSlack, services: Services, job_runner: JobRunner,
 ) -> None:
-    assignment, _card_message = _assign(slack, fake_slack, services, job_runner)
+    from slackapp.listeners.assignments import refresh_learner_card
+
+    assignment, card_message = _assign(slack, fake_slack, services, job_runner)
     with services.db.session() as session:
         stored = session.get_one(Assignment, assignment.id)
         for state in ("accepted", "submitted", "changes_requested"):
             transition(session, stored, to_state=state, actor_id=REPORT, now=utcnow())
-    message = views.learner_card_update(_assignment(services, assignment.id), content=services.content).to_kwargs()
+    assert refresh_learner_card(services.clients.for_team("T0001"), services, assignment.id)
+    message = next(m for m in fake_slack.messages(fake_slack.dm_channel(REPORT)) if m["ts"] == card_message["ts"])
     shown = _text(message["blocks"])
     assert message["blocks"][0]["text"]["text"] == "Give one piece of SBI feedback"
     assert f"✏️ *Changes requested* by <@{MANAGER}> — the feedback is in this thread. Submit again" in shown

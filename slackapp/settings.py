@@ -37,7 +37,6 @@ class Settings:
     review_hours: int = 24
     feed_allowed_hosts: frozenset[str] = field(default_factory=frozenset)
     calendar_webhook_secret: str = ""
-    oauth_scopes: tuple[str, ...] = ()
     competency_threshold: int = 3
 
     @property

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
 from slackapp import manifest
@@ -22,6 +21,7 @@ from slackapp.listeners import (
 from slackapp.listeners.errors import handle_error
 from slackapp.listeners.middleware import StrictRequestVerification, drop_event_retries, remember_workspaces
 from slackapp.oauth_store import SqlOAuthStateStore
+from slackapp.routes import RoutedApp
 from slackapp.services import Services
 from slackapp.slack_client import web_client
 
@@ -31,7 +31,7 @@ LISTENER_MODULES = (commands, events, actions, calendar, nudges, preferences, te
                     reflections)
 
 
-def create_app(services: Services, *, verify_token: bool = True) -> App:
+def create_app(services: Services, *, verify_token: bool = True) -> RoutedApp:
     settings = services.settings
     oauth_settings = None
     if settings.multi_workspace:
@@ -45,7 +45,7 @@ def create_app(services: Services, *, verify_token: bool = True) -> App:
             install_path=INSTALL_PATH,
             redirect_uri_path=REDIRECT_PATH,
         )
-    app = App(
+    app = RoutedApp(
         signing_secret=settings.signing_secret,
         client=web_client(settings, None if settings.multi_workspace else settings.bot_token),
         oauth_settings=oauth_settings,

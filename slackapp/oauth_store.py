@@ -93,6 +93,13 @@ class EncryptedInstallationStore(InstallationStore):
                 return None
             return Installation(**json.loads(self.vault.decrypt(row.encrypted_installation))).to_bot()
 
+    def has_bot(self, *, enterprise_id: str | None, team_id: str | None,
+                is_enterprise_install: bool | None = False) -> bool:
+        """Whether a bot token is stored for this workspace (nothing is decrypted)."""
+        query = self._scope(enterprise_id, team_id, is_enterprise_install).where(SlackInstallation.has_bot)
+        with self.db.session() as session:
+            return session.scalars(query.with_only_columns(SlackInstallation.id).limit(1)).first() is not None
+
     def delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         self.delete_installation(enterprise_id=enterprise_id, team_id=team_id)
 

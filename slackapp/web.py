@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from io import BytesIO
+from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qs
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from sqlalchemy import text
 
 from slackapp import webhook
+from slackapp.ack_front import AckFront, Answer, InstalledCheck
 from slackapp.domain.errors import FlowcoachError, NotFound
-from slackapp.listeners.lazy import hold_work_until_response_sent
+from slackapp.listeners.commands import COMMAND_ANSWERS
+from slackapp.listeners.lazy import dispatch_after_response, hold_work_until_response_sent
+from slackapp.oauth_store import EncryptedInstallationStore
+from slackapp.routes import RoutedApp, Routes
 from slackapp.services import Services
 
 EVENTS_PATH = "/slack/events"
@@ -42,34 +46,55 @@ class _ThenRun:
             start()
 
 
-_OBJECT_FIELDS = ("team", "enterprise", "container", "view")
+def _headers(environ: dict[str, Any]) -> dict[str, str]:
+    """Request headers with lower-case, dash-separated names (as Bolt's WSGI adapter builds them)."""
+    headers = {"content-type": environ.get("CONTENT_TYPE", ""), "content-length": environ.get("CONTENT_LENGTH", "")}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            headers[key[5:].lower().replace("_", "-")] = value
+    return headers
 
 
-def malformed(body: bytes, content_type: str) -> bool:
-    """True for a body Bolt would crash on instead of answering: not a JSON object (directly, or form-encoded
-    as ``payload=<json>``), or a field Bolt dereferences without checking that has the wrong shape."""
-    try:
-        if content_type.startswith("application/json"):
-            data = json.loads(body) if body.strip() else {}
-        else:
-            fields = parse_qs(body.decode("utf-8"), keep_blank_values=True)
-            if "payload" not in fields:
-                return False  # a slash command: plain form fields
-            data = json.loads(fields["payload"][0])
-    except (ValueError, UnicodeDecodeError):
-        return True
-    if not isinstance(data, dict):
-        return True
-    if "event" in data and not isinstance(data["event"], dict):
-        return True
-    actions = data.get("actions", [])
-    if not isinstance(actions, list) or not all(isinstance(a, dict) for a in actions):
-        return True
-    return any(data.get(k) is not None and not isinstance(data[k], dict) for k in _OBJECT_FIELDS)
+def _send(start_response: StartResponse, answer: Answer) -> list[bytes]:
+    status = HTTPStatus(answer.status)
+    start_response(f"{status.value} {status.phrase}",
+                   [("Content-Type", answer.content_type), ("Content-Length", str(len(answer.body)))])
+    return [answer.body]
+
+
+def _send_bolt(start_response: StartResponse, response: BoltResponse) -> Iterable[bytes]:
+    wsgi = WsgiHttpResponse(status=response.status, headers=response.headers, body=response.body)
+    start_response(wsgi.status, wsgi.get_headers())
+    return wsgi.get_body()
+
+
+def _installed_check(services: Services) -> InstalledCheck | None:
+    store = services.installation_store
+    if not isinstance(store, EncryptedInstallationStore):
+        return None  # one workspace, one token: Bolt checked it at start-up
+    return lambda context: store.has_bot(enterprise_id=context.enterprise_id, team_id=context.team_id,
+                                         is_enterprise_install=context.is_enterprise_install)
 
 
 def create_wsgi_app(app: App, services: Services) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)  # the OAuth routes
+    routes = app.routes if isinstance(app, RoutedApp) else Routes()
+    front = AckFront(services.settings.signing_secret, routes=routes, command_answers=COMMAND_ANSWERS,
+                     is_installed=_installed_check(services))
+
+    def slack_events(environ: dict[str, Any], start_response: StartResponse, length: int) -> Iterable[bytes]:
+        body = environ["wsgi.input"].read(length) if length else b""
+        verdict = front.decide(body, _headers(environ), environ.get("QUERY_STRING", ""))
+        request, answer = verdict.request, verdict.answer
+        if request is not None and answer is None:  # the answer comes from a listener
+            with hold_work_until_response_sent() as held:
+                sent = _send_bolt(start_response, app.dispatch(request))
+            return _ThenRun(sent, held) if held else sent
+        assert answer is not None
+        sent = _send(start_response, answer)
+        if request is not None and answer.dispatch_after:
+            return _ThenRun(sent, [lambda: dispatch_after_response(app, request, services)])
+        return sent
 
     def healthz(start_response: StartResponse) -> Iterable[bytes]:
         try:
@@ -111,12 +136,7 @@ def create_wsgi_app(app: App, services: Services) -> Callable[[dict[str, Any], S
         if path == webhook.WEBHOOK_PATH:
             return calendar_webhook(environ, start_response, length)
         if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
-            body = environ["wsgi.input"].read(length) if length else b""
-            environ["wsgi.input"] = BytesIO(body)
-            if malformed(body, environ.get("CONTENT_TYPE", "")):
-                return _plain(start_response, "400 Bad Request", {"ok": False, "error": "malformed request"})
-        with hold_work_until_response_sent() as held:
-            response = slack(environ, start_response)
-        return _ThenRun(response, held) if held else response
+            return slack_events(environ, start_response, length)
+        return slack(environ, start_response)
 
     return application

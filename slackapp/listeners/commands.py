@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from slackapp import ids
+from slackapp.ack_front import ACK_THEN_DISPATCH, Answer, CommandAnswers
 from slackapp.clock import utcnow
 from slackapp.domain import analytics
 from slackapp.listeners.lazy import background
@@ -17,12 +19,12 @@ from slackapp.services import Services
 from slackapp.views.help import help_message
 
 
-def _parse(command: dict[str, Any]) -> tuple[str, str]:
+def _parse(command: Mapping[str, Any]) -> tuple[str, str]:
     name, _, rest = (command.get("text") or "").strip().partition(" ")
     return name.lower(), rest.strip()
 
 
-def is_subcommand(command: dict[str, Any]) -> bool:
+def is_subcommand(command: Mapping[str, Any]) -> bool:
     return _parse(command)[0] in SUBCOMMANDS
 
 
@@ -31,13 +33,33 @@ def _help_reply() -> dict[str, Any]:
     return {**help_message(help_entries()).to_kwargs(), "response_type": "ephemeral"}
 
 
-def ack_help(ack: Ack, command: dict[str, Any]) -> None:
-    """help, empty text or anything unknown: answered in the ack itself, with nothing to do afterwards."""
+def _help_for(command: Mapping[str, Any]) -> dict[str, Any]:
     name, _ = _parse(command)
     if name in ("", "help"):
-        ack(**_help_reply())
-    else:
-        ack(**help_message(help_entries(), unknown=name).to_kwargs(), response_type="ephemeral")
+        return _help_reply()
+    return {**help_message(help_entries(), unknown=name).to_kwargs(), "response_type": "ephemeral"}
+
+
+def ack_help(ack: Ack, command: dict[str, Any]) -> None:
+    """help, empty text or anything unknown: answered in the ack itself, with nothing to do afterwards."""
+    ack(**_help_for(command))
+
+
+@functools.cache
+def _help_answer() -> Answer:
+    return Answer.json(_help_reply())
+
+
+def answer_up_front(command: Mapping[str, Any]) -> Answer:
+    """The ack front's answer to ``/coach``: the same as the listeners below give, without Bolt routing first.
+    A subcommand is acked empty and runs after the answer; help (or anything unknown) is the whole answer."""
+    if is_subcommand(command):
+        return ACK_THEN_DISPATCH
+    name, _ = _parse(command)
+    return _help_answer() if name in ("", "help") else Answer.json(_help_for(command))
+
+
+COMMAND_ANSWERS: CommandAnswers = {ids.COMMAND: answer_up_front}
 
 
 def run_coach(command: dict[str, Any], respond: Respond, context: Any, client: WebClient, services: Services) -> None:

@@ -9,13 +9,14 @@ listener fails right after acknowledging.)
 from __future__ import annotations
 
 import inspect
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from slack_bolt import Ack
+from slack_bolt import Ack, App, BoltRequest
 
 from slackapp.listeners.errors import handle_error
 from slackapp.services import Services
@@ -26,6 +27,7 @@ def ack_only(ack: Ack) -> None:
 
 
 _request_scope = threading.local()
+logger = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -45,12 +47,44 @@ def hold_work_until_response_sent() -> Iterator[list[Callable[[], object]]]:
         _request_scope.held = previous
 
 
-def _start_after_response(start: Callable[[], object]) -> None:
+def _start_after_response(start: Callable[[], object], run_now: Callable[[], object]) -> None:
+    """``run_now`` when the answer has already gone out (a request the ack front answered), else ``start``
+    once the response is sent (or at once outside an HTTP request)."""
+    if getattr(_request_scope, "answered", False):
+        run_now()
+        return
     held = getattr(_request_scope, "held", None)
     if held is None:
         start()
     else:
         held.append(start)
+
+
+def dispatch_after_response(app: App, request: BoltRequest, services: Services) -> None:
+    """Hand a request the ack front already answered to Bolt, in the app's worker pool.
+
+    Its listeners still call ``ack()`` (Bolt's answer is discarded: Slack has had its 200) and their work
+    runs right there, in the same pool thread, instead of hopping to another one.
+    """
+    services.background.submit(_after_a_breath, _dispatch_answered, app, request)
+
+
+def _dispatch_answered(app: App, request: BoltRequest) -> None:
+    _request_scope.answered = True
+    try:
+        response = app.dispatch(request)
+    finally:
+        _request_scope.answered = False
+    if response.status >= 400:
+        logger.warning("Slack request answered early but not handled: %s %s (%s)", response.status,
+                       request.body.get("type") or request.body.get("command"), _what(request.body))
+
+
+def _what(body: dict[str, Any]) -> str:
+    """Which action, callback or event a request was for (ids only, never text)."""
+    actions = body.get("actions") or [{}]
+    event = body.get("event") if isinstance(body.get("event"), dict) else {}
+    return str(actions[0].get("action_id") or body.get("callback_id") or (event or {}).get("type") or "?")
 
 
 # The server's I/O thread still has to flush the ack to the socket when close() runs; a moment's
@@ -74,8 +108,9 @@ def background(func: Callable[..., None], services: Services) -> Callable[..., N
     def ack_then_work(ack: Ack, body: dict[str, Any], payload: dict[str, Any], context: Any, client: Any,
                       respond: Any) -> None:
         ack()
-        _start_after_response(lambda: services.background.submit(_after_a_breath, run, body, payload, context,
-                                                                 client, respond))
+        _start_after_response(
+            lambda: services.background.submit(_after_a_breath, run, body, payload, context, client, respond),
+            lambda: run(body, payload, context, client, respond))
 
     ack_then_work.__name__ = ack_then_work.__qualname__ = f"ack_then_{func.__name__}"
     return ack_then_work

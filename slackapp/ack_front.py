@@ -3,9 +3,9 @@
 Slack only needs a 200 (within 3 s), yet Bolt authorises, runs the middleware and evaluates every
 listener's matchers before the first listener can ack. For most of Flowcoach's requests the answer does
 not depend on any of that: a button click, a shortcut, a closed modal and an event are acked with an empty
-200, and ``/coach help`` is a fixed message. So the front verifies the signature on the raw bytes, parses
-the body once (into the ``BoltRequest`` Bolt itself will use), answers, and hands that request to Bolt once
-the answer has gone out. Requests whose answer comes from a listener (a modal submission that may return
+200, and ``/coach help`` is a fixed message. So the front verifies the signature, parses the body once
+(into the ``BoltRequest`` Bolt itself will use, see ``slack_body``), answers, and hands that request to
+Bolt once the answer has gone out. Requests whose answer comes from a listener (a modal submission that may return
 validation errors, options for a select, ``url_verification``, ``ssl_check``, anything unknown) still go
 through Bolt before the answer. Bolt still runs its own signature check on every request it dispatches:
 the front never replaces one of Bolt's checks, it only answers earlier.
@@ -22,6 +22,7 @@ from slack_bolt import BoltContext, BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from slackapp.routes import Routes
+from slackapp.slack_body import ParsedRequest, parse_body
 
 _OBJECT_FIELDS = ("team", "enterprise", "container", "view")
 
@@ -88,10 +89,11 @@ class AckFront:
             if not self._verifier.is_valid(text, timestamp, headers.get("x-slack-signature", "")):
                 return _rejected(401, "invalid request")
         try:
-            request = BoltRequest(body=text, query=query, headers=dict(headers))
+            body_fields = parse_body(text, _content_type(headers))
+            request = ParsedRequest(raw_body=text, body=body_fields, query=query, headers=headers)
         except (ValueError, TypeError, AttributeError, KeyError, IndexError):  # Bolt dereferences fields blindly
             return _rejected(400, "malformed request")
-        if not isinstance(request.body, dict) or _malformed(request.body):
+        if _malformed(request.body):
             return _rejected(400, "malformed request")
         return Verdict(request, None if unsigned_probe else self._answer_up_front(request))
 
@@ -106,6 +108,11 @@ class AckFront:
         if answer is not None and self._is_installed is not None and not self._is_installed(request.context):
             return None
         return answer
+
+
+def _content_type(headers: Mapping[str, str]) -> str | None:
+    value = headers.get("content-type")
+    return value.split(";")[0] if value else None  # as Bolt's extract_content_type
 
 
 def _is_ssl_check(body: bytes) -> bool:

@@ -53,6 +53,7 @@ def create_app(services: Services, *, verify_token: bool = True) -> RoutedApp:
         before_authorize=StrictRequestVerification(settings.signing_secret),
         token_verification_enabled=verify_token,
         process_before_response=True,  # ack in the request thread; work runs in lazy listeners
+        listener_executor=services.background,  # Bolt's lazy listeners give way to unanswered requests too
     )
     app.use(drop_event_retries(services))
     app.use(remember_workspaces(services))

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.oauth.installation_store import InstallationStore
 
+from slackapp.after_ack import AfterAckPool
 from slackapp.crypto import Vault
 from slackapp.db.engine import Database
 from slackapp.settings import Settings
@@ -27,11 +27,11 @@ class Services:
     installation_store: InstallationStore | None = None
     redis: Any = None  # the queue's Redis connection (pacing, locks)
     clients: ClientFactory = field(init=False)
-    background: ThreadPoolExecutor = field(init=False)  # listener work after the ack
+    background: AfterAckPool = field(init=False)  # listener work after the ack
 
     def __post_init__(self) -> None:
         self.clients = ClientFactory(self.settings, self.installation_store)
-        self.background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="fc-listener")
+        self.background = AfterAckPool(max_workers=4)
 
     def shutdown(self) -> None:
         """Let listener work that was already acknowledged finish."""

@@ -82,19 +82,29 @@ def create_wsgi_app(app: App, services: Services) -> Callable[[dict[str, Any], S
     front = AckFront(services.settings.signing_secret, routes=routes, command_answers=COMMAND_ANSWERS,
                      is_installed=_installed_check(services))
 
-    def slack_events(environ: dict[str, Any], start_response: StartResponse, length: int) -> Iterable[bytes]:
+    def answer_slack(environ: dict[str, Any], start_response: StartResponse,
+                     length: int) -> tuple[Iterable[bytes], list[Callable[[], object]]]:
+        """The answer, and the work to start once it is sent."""
         body = environ["wsgi.input"].read(length) if length else b""
         verdict = front.decide(body, _headers(environ), environ.get("QUERY_STRING", ""))
         request, answer = verdict.request, verdict.answer
         if request is not None and answer is None:  # the answer comes from a listener
             with hold_work_until_response_sent() as held:
-                sent = _send_bolt(start_response, app.dispatch(request))
-            return _ThenRun(sent, held) if held else sent
+                return _send_bolt(start_response, app.dispatch(request)), held
         assert answer is not None
-        sent = _send(start_response, answer)
         if request is not None and answer.dispatch_after:
-            return _ThenRun(sent, [lambda: dispatch_after_response(app, request, services)])
-        return sent
+            return _send(start_response, answer), [lambda: dispatch_after_response(app, request, services)]
+        return _send(start_response, answer), []
+
+    def slack_events(environ: dict[str, Any], start_response: StartResponse, length: int) -> Iterable[bytes]:
+        pool = services.background  # work after an ack gives way while this request waits for its answer
+        pool.answering()
+        try:
+            sent, work = answer_slack(environ, start_response, length)
+        except BaseException:
+            pool.answered()
+            raise
+        return _ThenRun(sent, [pool.answered, *work])
 
     def healthz(start_response: StartResponse) -> Iterable[bytes]:
         try:

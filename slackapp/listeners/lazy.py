@@ -1,9 +1,10 @@
-"""Work after the ack: Bolt lazy listeners, wired to the one error handler.
+"""Work after the ack, wired to the one error handler.
 
-The app runs with ``process_before_response=True``: the ack function runs in the request thread
-and its response goes straight back to Slack; everything else runs afterwards in Bolt's lazy
-listener thread pool. (Bolt's other mode polls for the ack every 10 ms and can lose the ack when a
-listener fails right after acknowledging.)
+The app runs with ``process_before_response=True``: the ack function runs in the request thread and its
+response goes straight back to Slack; everything else runs afterwards in the app's ``AfterAckPool``
+(``services.background``, also Bolt's listener executor). Requests the ack front answered run there whole:
+Bolt dispatches them after the answer (``dispatch_after_response``). (Bolt's other mode polls for the ack
+every 10 ms and can lose the ack when a listener fails right after acknowledging.)
 """
 
 from __future__ import annotations

@@ -4,18 +4,33 @@ Run::
 
     .venv/bin/python bench/bench_ack.py [--requests 2000] [--concurrency 8] [--warmup 200] [--rounds 4]
 
-Three targets, each a real waitress server (``slackapp.server.BackgroundServer``, 8 threads) on
-127.0.0.1 in this process, are measured side by side in the same run (see ``start_server`` for the
-one adjustment made to BackgroundServer's serving loop, ``--as-shipped-loop`` to skip it):
+Processes. Every target server and the fake Slack Web API run in a child process of their own, forked
+(``multiprocessing``, "fork") before this process starts any thread; this process holds only the
+sender threads. With everything in one process the servers, FakeSlack and the senders shared one GIL,
+and with 8 concurrent senders even the floor target showed ~4.5 ms p50: the harness, not the server,
+was measured. In production the server has its process to itself and Slack is remote.
+
+- the FakeSlack child (started first) serves ``FakeSlack`` and reports its URL and bot token; its CPU
+  (it validates every published Home view) is not charged to any target;
+- each target child builds its app, starts its own real waitress server
+  (``slackapp.server.BackgroundServer``, 8 threads, 127.0.0.1, see ``start_server``) and then answers
+  control commands;
+- the bench process talks to each child over a ``multiprocessing`` Pipe, one request/response at a time
+  (``(command, args)`` → ``("ok", result)`` or ``("error", text)``): lazy backlog and busy state, the
+  per-request server CPU samples, and at the end the checks (person paused, views.publish count,
+  FakeSlack validation errors). Every child is sent "stop" at the end (also on errors and Ctrl-C),
+  joined, and terminated if it does not exit.
+
+Three targets, measured side by side in the same run:
 
 1. ``flowcoach``: ``create_app`` + ``create_wsgi_app`` with a temporary migrated SQLite database,
-   fakeredis, the real content library and ``FakeSlack`` as the Web API (``SLACK_API_URL``);
+   fakeredis, the real content library and the FakeSlack child as the Web API (``SLACK_API_URL``);
 2. ``bare-bolt``: a Bolt ``App`` (``process_before_response=True``) whose ``/coach`` command and
    ``fc_pause_week`` action listeners only ``ack()``, behind ``slack_bolt.adapter.wsgi.SlackRequestHandler``;
 3. ``floor``: a WSGI callable that answers ``200 ""`` without reading the request.
 
 Two payloads: the slash command ``/coach help`` (answered in the ack) and a ``block_actions`` payload
-for ``fc_pause_week`` from the Home tab (acked at once; Flowcoach's lazy listener then writes SQLite
+for ``fc_pause_week`` from the Home tab (acked at once; Flowcoach's work after the ack then writes SQLite
 and publishes the Home tab to FakeSlack). Every request is signed afresh (outside the timed region)
 with ``slackapp.emulator.signing.signed_headers``; bodies are built once. Each sender thread uses its
 own keep-alive ``http.client.HTTPConnection`` (no TCP set-up in the figures, less client overhead than
@@ -25,33 +40,40 @@ to having read the whole answer.
 Modes: ``seq`` (one sender) and ``conc`` (``--concurrency`` senders, each with its own connection).
 Within each payload × mode the targets take turns in ``--rounds`` chunks so drift (CPU frequency,
 other load) hits all three alike; Flowcoach's lazy backlog is drained before the next target runs,
-and senders pause (untimed) while more than ``LAZY_BACKLOG_LIMIT`` lazy tasks wait in Bolt's executor.
+and senders pause (untimed) while more than ``LAZY_BACKLOG_LIMIT`` tasks wait in the target's executor
+(asked of the child at most every ``BACKLOG_POLL_S``, by one sender at a time).
 Senders send back to back, faster than Flowcoach's lazy work completes, so the block-action rows for
 Flowcoach are acks measured while its lazy pool is saturated (a burst), not acks of an idle server.
 
 The extra column "srv CPU p50" is a diagnostic: the request thread's own CPU time inside the WSGI app
-(``time.thread_time``), which excludes waiting for the GIL, the network and the client.
+(``time.thread_time``, collected in the target's child), which excludes waiting for the GIL, the
+network and the client.
 
 Exit status: 0 with figures (PASS/MISS lines are information, not a test), 1 if anything errors
-(a non-200 answer, a wrong help answer, lazy work that never completes).
+(a non-200 answer, a wrong help answer, lazy work that never completes, a child that fails).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import logging
 import math
+import multiprocessing
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -86,8 +108,13 @@ USER_ID = "UBENCH1"
 FORM = "application/x-www-form-urlencoded"
 WARMUP_HEADER = "X-Bench-Warmup"  # sent on untimed requests only, so the CPU column skips them
 WARMUP_ENVIRON = "HTTP_X_BENCH_WARMUP"
-LAZY_BACKLOG_LIMIT = 32  # queued lazy tasks in Bolt's executor before senders pause (untimed)
+STOP_SENDING = threading.Event()  # set when the bench stops early (Ctrl-C, an error): sender threads end
+LAZY_BACKLOG_LIMIT = 32  # queued lazy tasks in the target's executor before senders pause (untimed)
+BACKLOG_POLL_S = 0.002  # concurrent senders share one backlog answer for this long (fewer control calls)
 DRAIN_TIMEOUT_S = 60.0
+START_TIMEOUT_S = 120.0  # a child builds its app (migrations, content) and starts its server
+CALL_TIMEOUT_S = 30.0  # one control command
+STOP_TIMEOUT_S = 30.0  # a child stops its server and lets acknowledged work finish
 
 # Targets from the issue.
 P50_TARGET_MS = 3.0
@@ -95,8 +122,11 @@ P99_TARGET_MS = {"seq": 100.0, "conc": 300.0}
 NOISE_RATIO = 1.10  # "not worse than bare Bolt": within 10 % ...
 NOISE_ABS_MS = 0.3  # ... or within 0.3 ms
 
+TARGETS = ("flowcoach", "bare-bolt", "floor")
+
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+Handlers = dict[str, Callable[..., Any]]
 
 
 class BenchError(Exception):
@@ -149,36 +179,26 @@ def action_payload(response_url: str, home_view: dict[str, Any] | None) -> Paylo
     return Payload(f"block_actions {ids.PAUSE_WEEK}", urlencode({"payload": json.dumps(payload)}).encode())
 
 
-# ---- targets -------------------------------------------------------------------------------------
-@dataclass
-class Target:
-    name: str
-    server: BackgroundServer
-    executor: Executor | None = None  # Bolt's listener executor (lazy listeners run there)
-    lazy_publishes: bool = False  # each block action ends with one views.publish (Flowcoach)
-    cpu: list[float] = field(default_factory=list)  # request-thread CPU seconds per measured request
-    sent_actions: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+# ---- inside a child: the apps and their servers --------------------------------------------------
+def backlog(executor: object | None) -> int:
+    """Tasks waiting (not yet running) in a target's executor: ``pending()`` if it has one, else
+    ``ThreadPoolExecutor``'s ``_work_queue``; 0 without an executor."""
+    pending = getattr(executor, "pending", None)
+    if callable(pending):
+        return int(pending())
+    queue = getattr(executor, "_work_queue", None)
+    return int(queue.qsize()) if queue is not None else 0
 
-    @property
-    def address(self) -> tuple[str, int]:
-        parts = urlsplit(self.server.url)
-        assert parts.hostname is not None and parts.port is not None
-        return parts.hostname, parts.port
 
-    def busy(self) -> bool:
-        """Work after the ack still running (not just queued) in the target's pool."""
-        idle = getattr(self.executor, "_idle_semaphore", None)
-        threads = len(getattr(self.executor, "_threads", ()) or ())
-        return idle is not None and threads > 0 and idle._value < threads
-
-    def lazy_queued(self) -> int:
-        queue = getattr(self.executor, "_work_queue", None)  # ThreadPoolExecutor's pending work
-        return queue.qsize() if queue is not None else 0
-
-    def count_action(self) -> None:
-        with self._lock:
-            self.sent_actions += 1
+def busy(executor: object | None) -> bool:
+    """Work after the ack still running (not just queued): ``running()`` if the executor has it, else
+    ``ThreadPoolExecutor``'s idle semaphore against its thread count; False without an executor."""
+    running = getattr(executor, "running", None)
+    if callable(running):
+        return int(running()) > 0
+    idle = getattr(executor, "_idle_semaphore", None)
+    threads = len(getattr(executor, "_threads", ()) or ())
+    return idle is not None and threads > 0 and idle._value < threads
 
 
 def cpu_timed(app: WsgiApp, sink: list[float]) -> WsgiApp:
@@ -194,12 +214,19 @@ def cpu_timed(app: WsgiApp, sink: list[float]) -> WsgiApp:
     return timed
 
 
+def take(sink: list[float]) -> list[float]:
+    """Return and clear the samples so far (request threads only ever append)."""
+    taken = sink[:]
+    del sink[:len(taken)]
+    return taken
+
+
 def start_server(wsgi: WsgiApp, *, as_shipped_loop: bool) -> BackgroundServer:
-    """A BackgroundServer (waitress, 8 threads). slackapp/server.py passes ``asyncore_loop_timeout=0.1``,
-    which waitress casts with ``int`` to 0: the idle serving loop then busy-polls ``select`` and burns
-    most of a core per server (3 servers here), stealing CPU and the GIL from everything measured.
-    ``flowcoach serve`` (``serve_forever``) keeps waitress's default of 1 s, so unless ``as_shipped_loop``
-    the bench restores that default (wake-ups come from waitress's trigger, so no latency is added)."""
+    """A BackgroundServer (waitress, 8 threads). An ``asyncore_loop_timeout`` below 1 s (slackapp/server.py
+    used to pass 0.1, which waitress casts with ``int`` to 0) makes the idle serving loop busy-poll
+    ``select`` and burn most of a core per server. ``flowcoach serve`` (``serve_forever``) keeps waitress's
+    default of 1 s, so unless ``as_shipped_loop`` the bench sets a 0 timeout back to 1 s (wake-ups come
+    from waitress's trigger, so no latency is added). With today's server.py this changes nothing."""
     server = BackgroundServer(wsgi)
     adj = getattr(getattr(server, "_server", None), "adj", None)
     if not as_shipped_loop and adj is not None and not adj.asyncore_loop_timeout:
@@ -212,9 +239,9 @@ def floor_app(environ: dict[str, Any], start_response: StartResponse) -> Iterabl
     return [b""]
 
 
-def bare_bolt_app(fake: FakeSlack) -> tuple[App, WsgiApp]:
+def bare_bolt_app(slack_url: str, bot_token: str) -> tuple[App, WsgiApp]:
     # The bot token travels in the client (Bolt takes it from there and warns if ``token=`` is given too).
-    app = App(signing_secret=SIGNING_SECRET, client=WebClient(base_url=fake.url, token=fake.bot_token),
+    app = App(signing_secret=SIGNING_SECRET, client=WebClient(base_url=slack_url, token=bot_token),
               process_before_response=True)
 
     @app.command(ids.COMMAND)
@@ -228,12 +255,12 @@ def bare_bolt_app(fake: FakeSlack) -> tuple[App, WsgiApp]:
     return app, SlackRequestHandler(app, path=EVENTS_PATH)
 
 
-def flowcoach_services(fake: FakeSlack, workdir: Path) -> Services:
+def flowcoach_services(slack_url: str, bot_token: str, workdir: Path) -> Services:
     url = f"sqlite:///{workdir / 'flowcoach.db'}"
     engine = make_engine(url)
     upgrade(engine)
     settings = load_settings({
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_BOT_TOKEN": fake.bot_token, "SLACK_API_URL": fake.url,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_BOT_TOKEN": bot_token, "SLACK_API_URL": slack_url,
         "DATABASE_URL": url, "FLOWCOACH_SECRET_KEY": Vault.generate_key(),
         "FLOWCOACH_CONTENT_DIR": str(REPO / "content"),
     })
@@ -242,6 +269,250 @@ def flowcoach_services(fake: FakeSlack, workdir: Path) -> Services:
     with services.db.session() as session:  # the clicking person exists before the first click
         people.get_or_create_person(session, team_id=TEAM_ID, user_id=USER_ID, now=utcnow())
     return services
+
+
+def person_paused(services: Services) -> bool:
+    with services.db.session() as session:
+        person = people.find_person(session, team_id=TEAM_ID, user_id=USER_ID)
+        return person is not None and person.paused_until is not None
+
+
+@dataclass(frozen=True)
+class ChildConfig:
+    workdir: Path
+    as_shipped_loop: bool
+    slack_url: str = ""  # the FakeSlack child's Web API URL (target children only)
+    bot_token: str = BOT_TOKEN
+
+
+def fake_slack_child(config: ChildConfig, cleanup: list[Callable[[], None]]) -> tuple[Handlers, dict[str, Any]]:
+    fake = FakeSlack(team_id=TEAM_ID, bot_token=config.bot_token)
+    fake.start()
+    cleanup.append(fake.stop)
+    fake.add_user(USER_ID, name="bench", real_name="Bench Person", tz="Europe/London", email="bench@example.com")
+
+    def publishes() -> tuple[int, int]:
+        """views.publish calls (received, answered)."""
+        calls = fake.calls_to("views.publish")
+        return len(calls), sum(1 for call in calls if call.response)
+
+    handlers: Handlers = {
+        "publishes": publishes,
+        "home_view": fake.home_view,
+        "errors": lambda: fake.validation_errors + fake.internal_errors,
+    }
+    return handlers, {"url": fake.url, "bot_token": fake.bot_token, "response_url": fake.response_url("bench")}
+
+
+def target_child(name: str) -> Callable[[ChildConfig, list[Callable[[], None]]], tuple[Handlers, dict[str, Any]]]:
+    def build(config: ChildConfig, cleanup: list[Callable[[], None]]) -> tuple[Handlers, dict[str, Any]]:
+        queue_log, queued = logging.getLogger("waitress.queue"), CountingHandler()
+        queue_log.addHandler(queued)
+        queue_log.propagate = False
+        executor: object | None = None
+        handlers: Handlers = {}
+        if name == "flowcoach":
+            services = flowcoach_services(config.slack_url, config.bot_token, config.workdir)
+            cleanup.append(services.db.dispose)
+            cleanup.append(services.shutdown)  # runs before dispose: cleanup runs in reverse
+            app = create_app(services)
+            cleanup.append(lambda: app.listener_runner.listener_executor.shutdown(wait=True))
+            wsgi, executor = create_wsgi_app(app, services), services.background
+            handlers["person_paused"] = lambda: person_paused(services)
+        elif name == "bare-bolt":
+            bolt, wsgi = bare_bolt_app(config.slack_url, config.bot_token)
+            cleanup.append(lambda: bolt.listener_runner.listener_executor.shutdown(wait=True))
+            executor = bolt.listener_runner.listener_executor
+        else:
+            wsgi = floor_app
+        sink: list[float] = []
+        server = start_server(cpu_timed(wsgi, sink), as_shipped_loop=config.as_shipped_loop)
+        cleanup.append(server.stop)
+        handlers.update({
+            "lazy_queued": lambda: backlog(executor),
+            "busy": lambda: busy(executor),
+            "settled": lambda: backlog(executor) == 0 and not busy(executor),
+            "cpu": lambda: take(sink),
+            "queue_warnings": lambda: queued.count,
+        })
+        return handlers, {"url": server.url, "executor": executor is not None}
+
+    return build
+
+
+def child_main(conn: Connection, parent_pid: int,
+               build: Callable[[ChildConfig, list[Callable[[], None]]], tuple[Handlers, dict[str, Any]]],
+               config: ChildConfig) -> None:
+    """A child's whole life: build, say hello (or why not), answer commands until "stop", clean up."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the bench process stops us
+    cleanup: list[Callable[[], None]] = []
+    stop_requested = False
+    try:
+        try:
+            handlers, hello = build(config, cleanup)
+        except Exception:
+            conn.send(("error", traceback.format_exc(limit=8)))
+            return
+        conn.send(("ok", hello))
+        while True:
+            if not conn.poll(1.0):
+                if os.getppid() != parent_pid:  # the bench process died: nobody to drain for, FakeSlack
+                    os._exit(1)  # is gone too (queued work would retry against it), so no clean-up
+                continue
+            try:
+                command, args = conn.recv()
+            except EOFError:
+                return
+            if command == "stop":
+                stop_requested = True
+                return
+            try:
+                conn.send(("ok", handlers[command](*args)))
+            except Exception as error:
+                conn.send(("error", f"{type(error).__name__}: {error}"))
+    finally:
+        problems: list[str] = []
+        for step in reversed(cleanup):
+            try:
+                step()
+            except Exception as error:
+                problems.append(f"cleanup failed: {type(error).__name__}: {error}")
+        if stop_requested:
+            alive = [t.name for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive()]
+            problems += [f"threads still alive at exit: {alive}"] if alive else []
+            with contextlib.suppress(OSError):
+                conn.send(("stopped", problems))  # tagged: a reply to an interrupted call may precede it
+        conn.close()
+
+
+# ---- in the bench process: the children ----------------------------------------------------------
+class Child:
+    """A child process and its control Pipe; ``call`` is one request/response, safe from any thread."""
+
+    def __init__(self, name: str, process: BaseProcess, conn: Connection) -> None:
+        self.name, self.process, self.conn = name, process, conn
+        self.hello: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
+
+    def _receive(self, timeout: float, what: str, expect: str = "ok") -> Any:
+        deadline = time.monotonic() + timeout
+        while True:
+            if not self.conn.poll(max(0.0, deadline - time.monotonic())):
+                state = "alive" if self.process.is_alive() else f"exited with {self.process.exitcode}"
+                raise BenchError(f"{self.name} child ({state}) did not answer {what} within {timeout:g} s")
+            try:
+                status, result = self.conn.recv()
+            except EOFError as error:
+                raise BenchError(f"{self.name} child exited ({self.process.exitcode}) during {what}") from error
+            if status == expect:
+                return result
+            if status == "error" and expect == "ok":
+                raise BenchError(f"{self.name} child: {what}: {result}")
+            # waiting for "stopped": skip the answer to a call that Ctrl-C interrupted before it was read
+
+    def wait_ready(self) -> dict[str, Any]:
+        self.hello = self._receive(START_TIMEOUT_S, "start-up")
+        return self.hello
+
+    def call(self, command: str, *args: Any) -> Any:
+        with self._lock:
+            try:
+                self.conn.send((command, args))
+            except OSError as error:
+                raise BenchError(f"{self.name} child is gone ({command}): {error}") from error
+            return self._receive(CALL_TIMEOUT_S, command)
+
+    def stop(self) -> list[str]:
+        """Ask the child to stop and wait for it; terminate it if it does not. Returns its complaints."""
+        problems: list[str] = []
+        if self.process.is_alive():
+            try:
+                with self._lock:
+                    self.conn.send(("stop", ()))
+                    problems = list(self._receive(STOP_TIMEOUT_S, "stop", expect="stopped"))
+            except (BenchError, OSError) as error:
+                problems.append(str(error))
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            problems.append("did not exit after stop: terminated")
+            self.process.terminate()
+            self.process.join(timeout=5)
+            if self.process.is_alive():
+                self.process.kill()
+                self.process.join(timeout=5)
+        self.conn.close()
+        return [f"{self.name} child: {p}" for p in problems]
+
+
+def fork_child(ctx: Any, name: str, build: Callable[..., tuple[Handlers, dict[str, Any]]],
+               config: ChildConfig, children: list[Child]) -> Child:
+    """Fork a child (the bench process must have no other thread yet) and register it for stopping."""
+    if threading.active_count() != 1:
+        raise BenchError(f"threads running before forking {name}: {[t.name for t in threading.enumerate()]}")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    here, there = ctx.Pipe()
+    process = ctx.Process(target=child_main, args=(there, os.getpid(), build, config), name=f"bench-{name}",
+                          daemon=True)
+    process.start()
+    there.close()
+    child = Child(name, process, here)
+    children.append(child)
+    return child
+
+
+# ---- targets (as the bench process sees them) ----------------------------------------------------
+@dataclass
+class Target:
+    name: str
+    child: Child
+    url: str
+    has_executor: bool = False  # the target has an executor for work after the ack (else nothing to ask)
+    lazy_publishes: bool = False  # each block action ends with one views.publish (Flowcoach)
+    sent_actions: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _poll_lock: threading.Lock = field(default_factory=threading.Lock)
+    _backlog: tuple[float, int] = (-math.inf, 0)  # (monotonic time asked, answer)
+
+    @property
+    def address(self) -> tuple[str, int]:
+        parts = urlsplit(self.url)
+        assert parts.hostname is not None and parts.port is not None
+        return parts.hostname, parts.port
+
+    def lazy_queued(self, max_age: float = 0.0) -> int:
+        """Tasks queued in the child's executor. With ``max_age``, an answer that young is reused, and while
+        another sender is asking the last answer is returned, so senders never queue up on the Pipe."""
+        if not self.has_executor:
+            return 0
+        asked, answer = self._backlog
+        if max_age and time.monotonic() - asked < max_age:
+            return answer
+        if not self._poll_lock.acquire(blocking=not max_age):
+            return answer
+        try:
+            now = time.monotonic()
+            answer = int(self.child.call("lazy_queued"))
+            self._backlog = (now, answer)
+            return answer
+        finally:
+            self._poll_lock.release()
+
+    def settled(self) -> bool:
+        """Nothing queued and nothing running in the child's executor."""
+        return not self.has_executor or bool(self.child.call("settled"))
+
+    def take_cpu(self) -> list[float]:
+        """The child's request-thread CPU samples since the last call (seconds)."""
+        return list(self.child.call("cpu"))
+
+    def count_action(self) -> None:
+        with self._lock:
+            self.sent_actions += 1
 
 
 # ---- sending -------------------------------------------------------------------------------------
@@ -264,11 +535,11 @@ def send(conn: http.client.HTTPConnection, payload: Payload, *, warmup: bool = F
 
 
 def wait_for_room(target: Target, outcome: Outcome) -> None:
-    if target.lazy_queued() <= LAZY_BACKLOG_LIMIT:
+    if target.lazy_queued(BACKLOG_POLL_S) <= LAZY_BACKLOG_LIMIT:
         return
     outcome.backlog_waits += 1
     deadline = time.monotonic() + DRAIN_TIMEOUT_S
-    while target.lazy_queued() > LAZY_BACKLOG_LIMIT // 2:
+    while target.lazy_queued(BACKLOG_POLL_S) > LAZY_BACKLOG_LIMIT // 2:
         if time.monotonic() > deadline:
             raise BenchError(f"{target.name}: lazy backlog stuck at {target.lazy_queued()}")
         time.sleep(0.001)
@@ -277,7 +548,7 @@ def wait_for_room(target: Target, outcome: Outcome) -> None:
 def settle(target: Target) -> None:
     """Sequential mode: each request meets a server that has finished the previous one's work (untimed)."""
     deadline = time.monotonic() + DRAIN_TIMEOUT_S
-    while target.lazy_queued() > 0 or target.busy():
+    while not target.settled():
         if time.monotonic() > deadline:
             raise BenchError(f"{target.name}: work after the ack did not finish")
         time.sleep(0.0005)
@@ -288,6 +559,8 @@ def sender(target: Target, payload: Payload, count: int, warmup: int, outcome: O
     conn = http.client.HTTPConnection(*target.address, timeout=30)
     try:
         for i in range(warmup + count):
+            if STOP_SENDING.is_set():
+                break
             if i == warmup and start is not None:
                 start.wait()
             if sequential:
@@ -317,7 +590,7 @@ def run_chunk(target: Target, payload: Payload, *, count: int, senders: int, war
         barrier = threading.Barrier(senders)
         shares = [count // senders + (1 if i < count % senders else 0) for i in range(senders)]
         threads = [threading.Thread(target=sender, args=(target, payload, shares[i], warmup, outcomes[i], barrier),
-                                    name=f"bench-sender-{i}") for i in range(senders)]
+                                    name=f"bench-sender-{i}", daemon=True) for i in range(senders)]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -330,7 +603,7 @@ def run_chunk(target: Target, payload: Payload, *, count: int, senders: int, war
     return merged
 
 
-def drain(target: Target, fake: FakeSlack) -> None:
+def drain(target: Target, fake: Child) -> None:
     """Wait until the target's lazy work is done (Flowcoach: one views.publish per block action sent)."""
     deadline = time.monotonic() + DRAIN_TIMEOUT_S
     while target.lazy_queued() > 0:
@@ -338,16 +611,12 @@ def drain(target: Target, fake: FakeSlack) -> None:
             raise BenchError(f"{target.name}: lazy listener queue did not drain")
         time.sleep(0.005)
     if target.lazy_publishes and target.sent_actions:
-        try:
-            fake.wait_for("views.publish", count=target.sent_actions,
-                          timeout=max(0.1, deadline - time.monotonic()))
-        except AssertionError as error:
-            published = len(fake.calls_to("views.publish"))
-            raise BenchError(f"{target.name}: {target.sent_actions} block actions acked but only {published} "
-                             f"Home tabs published (lazy work failed?)") from error
+        while (answered := fake.call("publishes")[1]) < target.sent_actions:
+            if time.monotonic() > deadline:
+                raise BenchError(f"{target.name}: {target.sent_actions} block actions acked but only {answered} "
+                                 f"Home tabs published (lazy work failed?)")
+            time.sleep(0.01)
     time.sleep(0.02)  # let the last lazy task return its thread to the pool
-
-
 # ---- statistics and report -----------------------------------------------------------------------
 @dataclass(frozen=True)
 class Stats:
@@ -462,7 +731,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="untimed requests per target × payload before measuring (and ~5%% per concurrent sender)")
     parser.add_argument("--rounds", type=int, default=4, help="chunks per target, interleaved between targets")
     parser.add_argument("--as-shipped-loop", action="store_true",
-                        help="keep BackgroundServer's asyncore_loop_timeout=0.1 (waitress makes it 0: busy loop)")
+                        help="keep a BackgroundServer asyncore_loop_timeout of 0 (waitress busy loop) instead of 1 s")
     args = parser.parse_args(argv)
     if args.requests < args.rounds or args.concurrency < 1 or args.warmup < 0 or args.rounds < 1:
         parser.error("need --requests >= --rounds >= 1, --concurrency >= 1, --warmup >= 0")
@@ -477,7 +746,7 @@ class Run:
     phases: list[str] = field(default_factory=list)
 
 
-def measure(args: argparse.Namespace, fake: FakeSlack, targets: list[Target], payloads: list[Payload],
+def measure(args: argparse.Namespace, fake: Child, targets: list[Target], payloads: list[Payload],
             modes: list[tuple[str, int]]) -> Run:
     run = Run()
     for payload in payloads:  # warm-up: imports, caches, the DB file, connection pools
@@ -493,10 +762,10 @@ def measure(args: argparse.Namespace, fake: FakeSlack, targets: list[Target], pa
                 count = args.requests // args.rounds + (1 if r < args.requests % args.rounds else 0)
                 for target in targets:
                     warmup = 0 if senders == 1 else max(5, args.warmup // 20)  # opens each sender's connection
-                    target.cpu.clear()
+                    target.take_cpu()  # nothing measured yet belongs to this chunk
                     outcome = run_chunk(target, payload, count=count, senders=senders, warmup=warmup)
                     samples[target.name] += outcome.samples
-                    cpu[target.name] += target.cpu
+                    cpu[target.name] += target.take_cpu()
                     run.errors += outcome.errors
                     run.backlog_waits += outcome.backlog_waits
                     drain(target, fake)
@@ -513,37 +782,36 @@ def loadavg() -> str:
         return "n/a"
 
 
+def start_children(args: argparse.Namespace, workdir: Path, children: list[Child]) -> tuple[Child, list[Target]]:
+    """FakeSlack's child first (the targets need its URL), then one child per target; no thread exists yet."""
+    ctx = multiprocessing.get_context("fork")
+    config = ChildConfig(workdir=workdir, as_shipped_loop=args.as_shipped_loop)
+    fake = fork_child(ctx, "fakeslack", fake_slack_child, config, children)
+    hello = fake.wait_ready()
+    config = ChildConfig(workdir=workdir, as_shipped_loop=args.as_shipped_loop, slack_url=hello["url"],
+                         bot_token=hello["bot_token"])
+    started = [fork_child(ctx, name, target_child(name), config, children) for name in TARGETS]
+    targets = []
+    for child in started:
+        ready = child.wait_ready()
+        targets.append(Target(child.name, child, ready["url"], has_executor=ready["executor"],
+                              lazy_publishes=child.name == "flowcoach"))
+    return fake, targets
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    queue_log, queued = logging.getLogger("waitress.queue"), CountingHandler()
-    queue_log.addHandler(queued)
-    queue_log.propagate = False
     workdir = Path(tempfile.mkdtemp(prefix="flowcoach-bench-"))
-    fake = FakeSlack(team_id=TEAM_ID, bot_token=BOT_TOKEN)
-    servers: list[BackgroundServer] = []
-    apps: list[App] = []
-    services: Services | None = None
+    children: list[Child] = []
     started, load_before = time.monotonic(), loadavg()
     try:
-        fake.start()
-        fake.add_user(USER_ID, name="bench", real_name="Bench Person", tz="Europe/London",
-                      email="bench@example.com")
-        response_url = fake.response_url("bench")
-
-        services = flowcoach_services(fake, workdir)
-        flowcoach = create_app(services)
-        bolt, bolt_wsgi = bare_bolt_app(fake)
-        apps += [flowcoach, bolt]
-        sinks: list[list[float]] = [[], [], []]
-        for wsgi, sink in zip((create_wsgi_app(flowcoach, services), bolt_wsgi, floor_app), sinks, strict=True):
-            servers.append(start_server(cpu_timed(wsgi, sink), as_shipped_loop=args.as_shipped_loop))
-        targets = [
-            Target("flowcoach", servers[0], executor=services.background,
-                   lazy_publishes=True, cpu=sinks[0]),
-            Target("bare-bolt", servers[1], executor=bolt.listener_runner.listener_executor, cpu=sinks[1]),
-            Target("floor", servers[2], cpu=sinks[2]),
-        ]
+        fake, targets = start_children(args, workdir, children)
+        print("processes: each target server in its own process (" +
+              ", ".join(f"{t.name} pid {t.child.pid}" for t in targets) +
+              f"); FakeSlack in its own process (pid {fake.pid}); senders in the bench process "
+              f"(pid {os.getpid()})", flush=True)
+        response_url = fake.hello["response_url"]
 
         command = command_payload(response_url)
         check_help_answer(targets[0], command)
@@ -552,7 +820,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # One real click first: the action body then carries the Home view Flowcoach really publishes.
         check_plain_ok(targets[0], action_payload(response_url, None))
         drain(targets[0], fake)
-        action = action_payload(response_url, fake.home_view(USER_ID))
+        action = action_payload(response_url, fake.call("home_view", USER_ID))
         for target in targets:
             check_plain_ok(target, action)
             drain(target, fake)
@@ -561,25 +829,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         modes = [("seq", 1), ("conc", args.concurrency)] if args.concurrency > 1 else [("seq", 1)]
         run = measure(args, fake, targets, payloads, modes)
 
-        published = len(fake.calls_to("views.publish"))
+        published = fake.call("publishes")[0]
         if published != targets[0].sent_actions:
             raise BenchError(f"{targets[0].sent_actions} clicks acked with 200 but {published} Home tabs published")
-        with services.db.session() as session:
-            person = people.find_person(session, team_id=TEAM_ID, user_id=USER_ID)
-            if person is None or person.paused_until is None:
-                raise BenchError("the fc_pause_week lazy work never paused the person")
-        if fake.validation_errors or fake.internal_errors:
-            raise BenchError(f"FakeSlack rejected calls: {(fake.validation_errors + fake.internal_errors)[:3]}")
+        if not targets[0].child.call("person_paused"):
+            raise BenchError("the fc_pause_week lazy work never paused the person")
+        if rejected := fake.call("errors"):
+            raise BenchError(f"FakeSlack rejected calls: {rejected[:3]}")
+        queued = sum(int(t.child.call("queue_warnings")) for t in targets)
 
         print(f"ack latency = client wall time per request over keep-alive http.client connections; "
               f"{args.requests} measured requests per row in {args.rounds} interleaved rounds after "
               f"{args.warmup} warm-up; concurrent mode = {args.concurrency} senders, one connection each; "
-              f"waitress loop timeout {'as shipped (0 = busy loop)' if args.as_shipped_loop else '1 s (as serve)'}")
+              f"waitress loop timeout {'as shipped' if args.as_shipped_loop else '1 s (as serve)'}")
         print(f"payload bytes: {', '.join(f'{p.name} = {len(p.body)}' for p in payloads)}; Flowcoach lazy work "
               f"completed: {targets[0].sent_actions} Home tabs published; sender pauses for lazy backlog "
               f"(> {LAZY_BACKLOG_LIMIT} queued): {run.backlog_waits}")
         print(f"non-200 answers / request errors: {len(run.errors)}; waitress 'task queue depth' warnings: "
-              f"{queued.count}; load average before {load_before}, after {loadavg()} ({os.cpu_count()} CPUs)\n")
+              f"{queued}; load average before {load_before}, after {loadavg()} ({os.cpu_count()} CPUs)\n")
         print_table(run.results, payloads, modes, [t.name for t in targets])
         print_verdicts(run.results, payloads, modes)
         print(f"\nphases: {'; '.join(run.phases)}; total run time {time.monotonic() - started:.1f} s")
@@ -591,18 +858,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BenchError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("interrupted: stopping the children", file=sys.stderr)
+        return 130
     finally:
-        for server in servers:
-            server.stop()
-        for app in apps:
-            app.listener_runner.listener_executor.shutdown(wait=True)
-        fake.stop()
-        if services is not None:
-            services.shutdown()
-            services.db.dispose()
-        shutil.rmtree(workdir, ignore_errors=True)
-        queue_log.removeHandler(queued)
-        queue_log.propagate = True
+        STOP_SENDING.set()
+        try:
+            for child in reversed(children):  # targets first, FakeSlack last
+                try:
+                    problems = child.stop()
+                except Exception as error:  # stop every child whatever happens to one
+                    problems = [f"{child.name} child: stop failed: {type(error).__name__}: {error}"]
+                for problem in problems:
+                    print(f"warning: {problem}", file=sys.stderr)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
         leftover = [t.name for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive()]
         if leftover:
             print(f"warning: threads still alive at exit: {leftover}", file=sys.stderr)

@@ -13,7 +13,7 @@ from slackapp.after_ack import AfterAckPool
 
 @pytest.fixture
 def pool() -> Iterator[AfterAckPool]:
-    executor = AfterAckPool(max_workers=2, max_wait_seconds=5)
+    executor = AfterAckPool(max_workers=2, max_wait_seconds=5, stall_seconds=0)
     yield executor
     executor.shutdown(wait=True)
 
@@ -69,6 +69,42 @@ def test_pending_and_running_are_counted_and_errors_reach_the_future(pool: After
     assert (pool.running(), pool.pending()) == (0, 0)
 
 
-def test_a_negative_wait_is_refused() -> None:
+def test_tasks_run_one_at_a_time_while_each_finishes_promptly() -> None:
+    executor = AfterAckPool(max_workers=4, stall_seconds=1)
+    lock, running, most = threading.Lock(), [0], [0]
+
+    def task() -> None:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.01)
+        with lock:
+            running[0] -= 1
+
+    try:
+        for future in [executor.submit(task) for _ in range(12)]:
+            future.result(timeout=5)
+    finally:
+        executor.shutdown(wait=True)
+    assert most[0] == 1
+
+
+def test_a_stalled_task_lets_the_next_one_start_beside_it() -> None:
+    executor = AfterAckPool(max_workers=2, stall_seconds=0.2)
+    release = threading.Event()
+    try:
+        executor.submit(release.wait, 5)  # e.g. a Slack call stuck behind a 429 back-off
+        started = time.monotonic()
+        executor.submit(lambda: None).result(timeout=2)
+        waited = time.monotonic() - started
+        assert 0.15 <= waited < 1.5  # not at once (one at a time), not after the stuck call either
+        assert executor.running() == 1
+    finally:
+        release.set()
+        executor.shutdown(wait=True)
+
+
+@pytest.mark.parametrize("settings", [{"max_wait_seconds": -1}, {"stall_seconds": -0.1}])
+def test_negative_waits_are_refused(settings: dict[str, float]) -> None:
     with pytest.raises(ValueError):
-        AfterAckPool(max_wait_seconds=-1)
+        AfterAckPool(**settings)

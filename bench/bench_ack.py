@@ -3,6 +3,7 @@
 Run::
 
     .venv/bin/python bench/bench_ack.py [--requests 2000] [--concurrency 8] [--warmup 200] [--rounds 4]
+                                        [--rate 100] [--rate-requests N]
 
 Processes. Every target server and the fake Slack Web API run in a child process of their own, forked
 (``multiprocessing``, "fork") before this process starts any thread; this process holds only the
@@ -35,19 +36,61 @@ and publishes the Home tab to FakeSlack). Every request is signed afresh (outsid
 with ``slackapp.emulator.signing.signed_headers``; bodies are built once. Each sender thread uses its
 own keep-alive ``http.client.HTTPConnection`` (no TCP set-up in the figures, less client overhead than
 ``requests``). The figure is client-side wall time (``time.perf_counter``) from sending the request
-to having read the whole answer.
+to having read the whole answer (``seq``, ``conc``), or from the request's intended send time to having
+read the whole answer (``rate``, see below).
 
-Modes: ``seq`` (one sender) and ``conc`` (``--concurrency`` senders, each with its own connection).
+Modes (rows), each ``--rounds`` chunks per target:
+
+- ``seq``: one sender; before each request the target settles (untimed: nothing queued or running after
+  the previous ack). The latency of one click on an otherwise idle server.
+- ``concx8`` (closed loop): ``--concurrency`` senders, each with its own connection, each sending its
+  next request as soon as it has read the previous answer. The offered load is whatever the server
+  answers, so this measures throughput under saturation: by Little's law the p50 is roughly senders ×
+  the per-request time of the busiest process. Senders pause (untimed) while more than
+  ``LAZY_BACKLOG_LIMIT`` tasks wait in the target's executor (asked of the child at most every
+  ``BACKLOG_POLL_S``, by one sender at a time), so lazy work cannot pile up without bound. For the block
+  action this is hundreds of clicks a second, several times what Flowcoach's work after the ack
+  (~12 ms of CPU a click, in the same process) can absorb: these rows are acks of a saturated server.
+  A closed loop also suffers from coordinated omission: while the server stalls, the senders wait with
+  it and send nothing, so the stall delays a handful of requests instead of every request that would
+  have arrived meanwhile, and the percentiles understate it.
+- ``rate<R>x8`` (open loop, ``--rate R`` requests per second in total, default 100; ``--rate 0`` drops
+  these rows): the same ``--concurrency`` senders, but each sends on a schedule fixed in advance,
+  whatever the server does. Arrivals are Poisson: each chunk's intended send times are ``count`` sorted
+  uniform draws over ``count / R`` seconds (a Poisson stream of R per second conditioned on that count),
+  from ``random.Random`` seeded by payload and round only (every target gets the same schedule), dealt
+  round robin so each sender takes every ``--concurrency``-th arrival: an equal share of the rate, on its
+  own schedule. A sender sleeps until a request's intended time (``time.sleep``, then ``sleep(0)`` for
+  the last ``SPIN_S``); if it is already late (its previous answer came late) it sends at once, and
+  nothing is skipped. The latency is counted from the intended time, not the actual send time, so a
+  stalled server is charged for the whole wait of every request due meanwhile (no coordinated omission;
+  as in wrk2). With one connection per sender at most ``--concurrency`` requests are in flight; a
+  request due while its sender still waits is charged the wait, as if queued in the client. There is no
+  backlog limiter here: if the server cannot keep up, its lazy backlog grows, and the run says so
+  (below). The rows are measured with ``--rate-requests`` requests (default ``--requests``, at most
+  ``RATE_REQUESTS_CAP``), so each takes about rate-requests / R seconds per target.
+
 Within each payload × mode the targets take turns in ``--rounds`` chunks so drift (CPU frequency,
-other load) hits all three alike; Flowcoach's lazy backlog is drained before the next target runs,
-and senders pause (untimed) while more than ``LAZY_BACKLOG_LIMIT`` tasks wait in the target's executor
-(asked of the child at most every ``BACKLOG_POLL_S``, by one sender at a time).
-Senders send back to back, faster than Flowcoach's lazy work completes, so the block-action rows for
-Flowcoach are acks measured while its lazy pool is saturated (a burst), not acks of an idle server.
+other load) hits all three alike; a target's lazy work is drained (untimed) before the next target
+runs. Concurrent and open-loop senders first send a few untimed warm-up requests back to back (which
+opens their connections); in the open loop the target then settles before the schedule starts.
+
+For the open-loop rows a second table shows whether the offered load was met: the achieved rate
+(measured requests / time from each chunk's schedule start to the later of the schedule's end and its
+last answer), how many requests were due before their sender had read its previous answer ("behind"),
+the client lag (actual send time minus the later of the intended time and the previous answer: the
+bench's own lateness, which the open loop charges to the target too), the most lazy tasks queued in the
+target's executor (sampled every ``BACKLOG_SAMPLE_S`` by one monitor thread, not per request) and the
+longest drain after a chunk. A backlog that keeps growing means the server did not keep up with its work
+after the ack, even if the acks stayed fast.
 
 The extra column "srv CPU p50" is a diagnostic: the request thread's own CPU time inside the WSGI app
 (``time.thread_time``, collected in the target's child), which excludes waiting for the GIL, the
 network and the client.
+
+PASS/MISS lines: p50 <= 3 ms and "not worse than bare Bolt" over the ``seq`` and ``conc`` rows, p99 per
+closed-loop mode, and for each open-loop mode the same three (p50, vs bare Bolt, p99 < 300 ms) on their
+own lines.
 
 Exit status: 0 with figures (PASS/MISS lines are information, not a test), 1 if anything errors
 (a non-200 answer, a wrong help answer, lazy work that never completes, a child that fails).
@@ -63,6 +106,7 @@ import logging
 import math
 import multiprocessing
 import os
+import random
 import shutil
 import signal
 import sys
@@ -115,10 +159,14 @@ DRAIN_TIMEOUT_S = 60.0
 START_TIMEOUT_S = 120.0  # a child builds its app (migrations, content) and starts its server
 CALL_TIMEOUT_S = 30.0  # one control command
 STOP_TIMEOUT_S = 30.0  # a child stops its server and lets acknowledged work finish
+BACKLOG_SAMPLE_S = 0.2  # open loop: one monitor thread samples the lazy backlog this often (nobody waits for it)
+SPIN_S = 0.0003  # open loop: sleep until this long before an intended send time, then yield in a loop
+START_DELAY_S = 0.01  # open loop: the schedule starts this long after the senders leave their barrier
+RATE_REQUESTS_CAP = 1000  # open loop: default measured requests per row, if --requests is larger
 
 # Targets from the issue.
 P50_TARGET_MS = 3.0
-P99_TARGET_MS = {"seq": 100.0, "conc": 300.0}
+P99_TARGET_MS = {"seq": 100.0, "conc": 300.0, "rate": 300.0}
 NOISE_RATIO = 1.10  # "not worse than bare Bolt": within 10 % ...
 NOISE_ABS_MS = 0.3  # ... or within 0.3 ms
 
@@ -142,6 +190,35 @@ class CountingHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.count += 1
+
+
+@dataclass(frozen=True)
+class Mode:
+    """How a row is measured: ``seq`` (one sender, settled before each request), ``conc`` (closed loop:
+    ``senders`` back to back) or ``rate`` (open loop: ``rate`` requests per second in total across ``senders``,
+    each on its own schedule of intended send times)."""
+
+    name: str
+    senders: int
+    requests: int  # measured requests per target × payload, split across the rounds and the senders
+    rate: float = 0.0  # requests per second, all senders together (open loop only)
+
+    @property
+    def open_loop(self) -> bool:
+        return self.name == "rate"
+
+    @property
+    def label(self) -> str:
+        if self.open_loop:
+            return f"rate{self.rate:g}x{self.senders}"
+        return f"{self.name}x{self.senders}" if self.senders > 1 else self.name
+
+    @property
+    def where(self) -> str:
+        """For verdict lines: the load this row was measured under."""
+        if self.open_loop:
+            return f"at {self.rate:g} req/s ({self.senders} sender{'s' if self.senders > 1 else ''}, open loop)"
+        return "sequential" if self.senders == 1 else f"{self.senders} concurrent senders"
 
 
 # ---- payloads ------------------------------------------------------------------------------------
@@ -603,9 +680,167 @@ def run_chunk(target: Target, payload: Payload, *, count: int, senders: int, war
     return merged
 
 
-def drain(target: Target, fake: Child) -> None:
-    """Wait until the target's lazy work is done (Flowcoach: one views.publish per block action sent)."""
-    deadline = time.monotonic() + DRAIN_TIMEOUT_S
+# ---- sending, open loop --------------------------------------------------------------------------
+@dataclass
+class RateOutcome(Outcome):
+    lags: list[float] = field(default_factory=list)  # client lag (seconds): see ``rate_sender``
+    behind: int = 0  # requests whose intended time came before the sender had read its previous answer
+    finished: float = -math.inf  # perf_counter when the last measured answer was read
+    span: float = 0.0  # merged: schedule start to the later of the schedule's end and the last answer (s)
+    peak_backlog: int = 0  # merged: most lazy tasks queued in the target's executor, as sampled
+
+
+@dataclass
+class Clock:
+    """The chunk's schedule start on the ``perf_counter`` clock, set by the senders' barrier action."""
+
+    start: float = math.nan
+
+
+def rate_schedule(count: int, rate: float, senders: int, seed: str) -> list[list[float]]:
+    """Intended send times, in seconds after the chunk's start, one list per sender. A Poisson stream of
+    ``rate`` per second conditioned on ``count`` arrivals in ``count / rate`` seconds (``count`` sorted uniform
+    draws), dealt round robin: each sender takes every ``senders``-th arrival, an equal share of the rate.
+    Seeded by ``seed`` alone, so every target gets the same schedule in the same payload and round."""
+    rng = random.Random(seed)
+    span = count / rate
+    times = sorted(rng.uniform(0.0, span) for _ in range(count))
+    return [times[i::senders] for i in range(senders)]
+
+
+def wait_until(when: float) -> None:
+    """Return at ``perf_counter() >= when``: ``time.sleep`` until ``SPIN_S`` before (it overshoots by ~0.1 ms,
+    which the open loop would charge to the server), then ``sleep(0)`` in a loop (yields the GIL)."""
+    while (left := when - time.perf_counter()) > SPIN_S:
+        if STOP_SENDING.is_set():
+            return
+        time.sleep(min(left - SPIN_S, 0.05))
+    while time.perf_counter() < when:
+        time.sleep(0)
+
+
+class BacklogMonitor:
+    """Samples a target's lazy backlog every ``BACKLOG_SAMPLE_S`` from one thread, and once more at the end,
+    while an open-loop chunk runs (the senders never ask: nothing holds them back)."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.peak = 0
+        self.errors: list[str] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self.target.has_executor:
+            self._thread = threading.Thread(target=self._run, name="bench-backlog-monitor", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            while True:
+                self.peak = max(self.peak, self.target.lazy_queued())
+                if self._stop.wait(BACKLOG_SAMPLE_S):
+                    break
+            self.peak = max(self.peak, self.target.lazy_queued())  # the chunk's end
+        except BenchError as error:
+            self.errors.append(f"{self.target.name}: backlog monitor: {error}")
+
+
+def rate_sender(target: Target, payload: Payload, times: Sequence[float], warmup: int, outcome: RateOutcome,
+                start: threading.Barrier, clock: Clock) -> None:
+    """Open loop: ``warmup`` untimed requests back to back (they open the connection), then one request per
+    intended time in ``times``, at once if already late (nothing is skipped). Each sample runs from the
+    intended send time to having read the whole answer, so time spent behind schedule is charged too.
+    Diagnostics: ``behind`` counts requests due before the previous answer was read (waiting behind the
+    target's slow answer), ``lags`` is the client lag: the actual send time minus the later of the intended
+    time and the previous answer (the bench's own lateness: wake-up, GIL, scheduling; charged to the target
+    too)."""
+    conn = http.client.HTTPConnection(*target.address, timeout=30)
+    try:
+        for _ in range(warmup):
+            if STOP_SENDING.is_set():
+                start.abort()  # the other senders must not wait at the barrier for this one
+                return
+            _, status, data = send(conn, payload, warmup=True)
+            if status == 200 and payload.name.startswith("block_actions"):
+                target.count_action()
+            if status != 200:
+                outcome.errors.append(f"{target.name} {payload.name}: HTTP {status} {data[:200]!r}")
+        start.wait()
+        previous = -math.inf  # perf_counter when the previous answer was read
+        for offset in times:
+            # Signed before waiting: off the clock unless the sender is already late.
+            headers = signed_headers(payload.body, secret=SIGNING_SECRET, content_type=payload.content_type)
+            intended = clock.start + offset
+            wait_until(intended)
+            if STOP_SENDING.is_set():
+                break
+            sent = time.perf_counter()
+            conn.request("POST", EVENTS_PATH, body=payload.body, headers=headers)
+            response = conn.getresponse()
+            data = response.read()
+            done = time.perf_counter()
+            if response.status == 200 and payload.name.startswith("block_actions"):
+                target.count_action()
+            if response.status != 200:
+                outcome.errors.append(f"{target.name} {payload.name}: HTTP {response.status} {data[:200]!r}")
+            else:
+                outcome.samples.append(done - intended)
+                outcome.lags.append(sent - max(intended, previous))
+                outcome.behind += int(previous > intended)
+            outcome.finished = previous = done
+    except Exception as error:  # surfaced as an error line, never a silent gap in the samples
+        outcome.errors.append(f"{target.name} {payload.name}: {type(error).__name__}: {error}")
+        start.abort()
+    finally:
+        conn.close()
+
+
+def run_rate_chunk(target: Target, payload: Payload, *, count: int, senders: int, rate: float, warmup: int,
+                   seed: str) -> RateOutcome:
+    """One open-loop chunk: after the senders' warm-up the target settles (untimed), the backlog monitor
+    starts, and the schedule begins ``START_DELAY_S`` later."""
+    schedule = rate_schedule(count, rate, senders, seed)
+    outcomes = [RateOutcome() for _ in range(senders)]
+    clock, monitor = Clock(), BacklogMonitor(target)
+
+    def begin() -> None:  # run by one sender while the others wait at the barrier
+        settle(target)
+        monitor.start()
+        clock.start = time.perf_counter() + START_DELAY_S
+
+    barrier = threading.Barrier(senders, action=begin)
+    threads = [threading.Thread(target=rate_sender, args=(target, payload, schedule[i], warmup, outcomes[i], barrier,
+                                                          clock), name=f"bench-rate-sender-{i}", daemon=True)
+               for i in range(senders)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        monitor.stop()
+    merged = RateOutcome(errors=list(monitor.errors), peak_backlog=monitor.peak)
+    for outcome in outcomes:
+        merged.samples.extend(outcome.samples)
+        merged.lags.extend(outcome.lags)
+        merged.errors.extend(outcome.errors)
+        merged.behind += outcome.behind
+        merged.finished = max(merged.finished, outcome.finished)
+    merged.span = max(count / rate, merged.finished - clock.start) if merged.samples else 0.0
+    return merged
+
+
+def drain(target: Target, fake: Child) -> float:
+    """Wait until the target's lazy work is done (Flowcoach: one views.publish per block action sent).
+    Returns how long that took, not counting the final short pause."""
+    started = time.monotonic()
+    deadline = started + DRAIN_TIMEOUT_S
     while target.lazy_queued() > 0:
         if time.monotonic() > deadline:
             raise BenchError(f"{target.name}: lazy listener queue did not drain")
@@ -616,7 +851,11 @@ def drain(target: Target, fake: Child) -> None:
                 raise BenchError(f"{target.name}: {target.sent_actions} block actions acked but only {answered} "
                                  f"Home tabs published (lazy work failed?)")
             time.sleep(0.01)
+    waited = time.monotonic() - started
     time.sleep(0.02)  # let the last lazy task return its thread to the pool
+    return waited
+
+
 # ---- statistics and report -----------------------------------------------------------------------
 @dataclass(frozen=True)
 class Stats:
@@ -625,6 +864,31 @@ class Stats:
     p99: float
     max: float  # milliseconds, client wall time
     cpu_p50: float  # milliseconds, server request-thread CPU (diagnostic)
+
+
+@dataclass
+class RateRow:
+    """An open-loop row's load figures over its chunks."""
+
+    has_executor: bool
+    n: int = 0
+    wall: float = 0.0  # seconds: each chunk's schedule start to the later of its end and the last answer, summed
+    lags: list[float] = field(default_factory=list)  # client lag (seconds)
+    behind: int = 0  # requests due before their sender had read its previous answer
+    peak_backlog: int = 0  # most lazy tasks queued, as sampled
+    drain: float = 0.0  # seconds: the longest wait for lazy work after a chunk
+
+    def add(self, outcome: RateOutcome, drained: float) -> None:
+        self.n += len(outcome.samples)
+        self.wall += outcome.span
+        self.lags += outcome.lags
+        self.behind += outcome.behind
+        self.peak_backlog = max(self.peak_backlog, outcome.peak_backlog)
+        self.drain = max(self.drain, drained)
+
+    @property
+    def achieved(self) -> float:
+        return self.n / self.wall if self.wall > 0 else math.nan
 
 
 def percentile(ordered: Sequence[float], q: float) -> float:
@@ -648,48 +912,96 @@ def ratio(a: float, b: float) -> str:
     return f"{a / b:5.2f}x" if b > 0 else "   n/a"
 
 
+def label_width(modes: Sequence[Mode]) -> int:
+    return max(7, *(len(mode.label) for mode in modes))
+
+
 def print_table(results: dict[tuple[str, str, str], Stats], payloads: Sequence[Payload],
-                modes: Sequence[tuple[str, int]], targets: Sequence[str]) -> None:
-    head = (f"{'target':<10} {'payload':<28} {'mode':<7} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
+                modes: Sequence[Mode], targets: Sequence[str]) -> None:
+    w = label_width(modes)
+    head = (f"{'target':<10} {'payload':<28} {'mode':<{w}} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
             f"  {'p50/bolt':>8} {'p99/bolt':>8} {'p50/floor':>9} {'p99/floor':>9}  {'srv CPU p50':>11}")
     print(head)
     print("-" * len(head))
     for payload in payloads:
-        for mode, senders in modes:
-            bolt, floor = results[("bare-bolt", payload.name, mode)], results[("floor", payload.name, mode)]
+        for mode in modes:
+            bolt, floor = results[("bare-bolt", payload.name, mode.name)], results[("floor", payload.name, mode.name)]
             for name in targets:
-                s = results[(name, payload.name, mode)]
+                s = results[(name, payload.name, mode.name)]
                 to_bolt = f"{ratio(s.p50, bolt.p50):>8} {ratio(s.p99, bolt.p99):>8}" if name == "flowcoach" else (
                     f"{'':>8} {'':>8}")
                 to_floor = (f"{ratio(s.p50, floor.p50):>9} {ratio(s.p99, floor.p99):>9}" if name != "floor"
                             else f"{'':>9} {'':>9}")
-                label = f"{mode}x{senders}" if senders > 1 else mode
-                print(f"{name:<10} {payload.name:<28} {label:<7} {s.n:>5} {s.p50:>8.3f} {s.p99:>8.3f} "
+                print(f"{name:<10} {payload.name:<28} {mode.label:<{w}} {s.n:>5} {s.p50:>8.3f} {s.p99:>8.3f} "
                       f"{s.max:>8.2f}  {to_bolt} {to_floor}  {s.cpu_p50:>11.3f}")
         print()
 
 
+def print_rate_table(loads: dict[tuple[str, str, str], RateRow], payloads: Sequence[Payload],
+                     modes: Sequence[Mode], targets: Sequence[str]) -> None:
+    """The open-loop rows' load: was the offered rate met, how late were the sends, did the lazy work keep up."""
+    w = label_width(modes)
+    for mode in (m for m in modes if m.open_loop):
+        share = f"an equal share for each of {mode.senders} senders" if mode.senders > 1 else "one sender"
+        print(f"open loop {mode.label}: {mode.rate:g} req/s offered in total (Poisson arrivals, {share}); latency "
+              f"counted from the intended send time.\n"
+              f"achieved/s = measured requests / (schedule start to the later of the schedule's end and the last "
+              f"answer), over the chunks; behind = requests due before their sender had read its previous answer; "
+              f"client lag = actual send time - the later of the intended time and the previous answer (the "
+              f"bench's own lateness, charged to the target too); max backlog = most lazy tasks queued in the "
+              f"target's executor, sampled every {BACKLOG_SAMPLE_S:g} s (- = no executor); drain s = longest wait "
+              f"for the lazy work after a chunk")
+        head = (f"{'target':<10} {'payload':<28} {'mode':<{w}} {'n':>5} {'achieved/s':>10} {'behind':>6} "
+                f"{'client lag p50 ms':>17} {'p99 ms':>7} {'max ms':>7} {'max backlog':>11} {'drain s':>7}")
+        print(head)
+        print("-" * len(head))
+        for payload in payloads:
+            for name in targets:
+                row = loads[(name, payload.name, mode.name)]
+                lags = sorted(lag * 1000 for lag in row.lags) or [math.nan]
+                backlog = f"{row.peak_backlog:>11}" if row.has_executor else f"{'-':>11}"
+                print(f"{name:<10} {payload.name:<28} {mode.label:<{w}} {row.n:>5} {row.achieved:>10.1f} "
+                      f"{row.behind:>6} {percentile(lags, 0.50):>17.3f} {percentile(lags, 0.99):>7.3f} "
+                      f"{lags[-1]:>7.2f} {backlog} {row.drain:>7.2f}")
+        print()
+
+
 def print_verdicts(results: dict[tuple[str, str, str], Stats], payloads: Sequence[Payload],
-                   modes: Sequence[tuple[str, int]]) -> None:
+                   modes: Sequence[Mode]) -> None:
     def line(title: str, checks: list[tuple[bool, str]]) -> None:
         verdict = "PASS" if all(ok for ok, _ in checks) else "MISS"
         print(f"{verdict}  {title}: " + "; ".join(f"{detail} {'ok' if ok else 'MISS'}" for ok, detail in checks))
 
-    combos = [(p.name, mode) for p in payloads for mode, _ in modes]
+    closed = [mode for mode in modes if not mode.open_loop]
+    combos = [(p.name, mode.name) for p in payloads for mode in closed]
     fc = {c: results[("flowcoach", *c)] for c in combos}
     bolt = {c: results[("bare-bolt", *c)] for c in combos}
     floor = {c: results[("floor", *c)] for c in combos}
-    line(f"Flowcoach p50 <= {P50_TARGET_MS:g} ms",
-         [(fc[c].p50 <= P50_TARGET_MS, f"{c[0]} {c[1]} {fc[c].p50:.2f} (bolt {bolt[c].p50:.2f}, floor "
-           f"{floor[c].p50:.2f})") for c in combos])
+    for mode in closed:  # the issue states p50 <= 3 ms once; per mode, so a reader sees which reading holds
+        mode_combos = [c for c in combos if c[1] == mode.name]
+        line(f"Flowcoach p50 <= {P50_TARGET_MS:g} ms ({mode.where})",
+             [(fc[c].p50 <= P50_TARGET_MS, f"{c[0]} {fc[c].p50:.2f} (bolt {bolt[c].p50:.2f}, floor "
+               f"{floor[c].p50:.2f})") for c in mode_combos])
     line(f"Flowcoach p50 not worse than bare Bolt (within {NOISE_RATIO - 1:.0%} or {NOISE_ABS_MS} ms)",
          [(not_worse(fc[c].p50, bolt[c].p50), f"{c[0]} {c[1]} {fc[c].p50:.2f} vs {bolt[c].p50:.2f}")
           for c in combos])
-    for mode, senders in modes:
-        limit = P99_TARGET_MS[mode]
-        label = "sequential" if senders == 1 else f"{senders} concurrent senders"
-        line(f"Flowcoach p99 < {limit:g} ms ({label})",
-             [(fc[(p.name, mode)].p99 < limit, f"{p.name} {fc[(p.name, mode)].p99:.2f}") for p in payloads])
+    for mode in closed:
+        limit = P99_TARGET_MS[mode.name]
+        line(f"Flowcoach p99 < {limit:g} ms ({mode.where})",
+             [(fc[(p.name, mode.name)].p99 < limit, f"{p.name} {fc[(p.name, mode.name)].p99:.2f}") for p in payloads])
+    for mode in (m for m in modes if m.open_loop):  # extra lines: the closed-loop ones above leave these rows out
+        rows = [(p.name, results[("flowcoach", p.name, mode.name)], results[("bare-bolt", p.name, mode.name)],
+                 results[("floor", p.name, mode.name)]) for p in payloads]
+        line(f"Flowcoach p50 <= {P50_TARGET_MS:g} ms {mode.where}",
+             [(ours.p50 <= P50_TARGET_MS, f"{name} {ours.p50:.2f} (bolt {bolt_.p50:.2f}, floor {floor_.p50:.2f})")
+              for name, ours, bolt_, floor_ in rows])
+        line(f"Flowcoach p50 not worse than bare Bolt {mode.where[:-1]}; within {NOISE_RATIO - 1:.0%} or "
+             f"{NOISE_ABS_MS} ms)",
+             [(not_worse(ours.p50, bolt_.p50), f"{name} {ours.p50:.2f} vs {bolt_.p50:.2f}")
+              for name, ours, bolt_, _ in rows])
+        limit = P99_TARGET_MS[mode.name]
+        line(f"Flowcoach p99 < {limit:g} ms {mode.where}",
+             [(ours.p99 < limit, f"{name} {ours.p99:.2f}") for name, ours, _, _ in rows])
 
 
 # ---- checks before measuring ---------------------------------------------------------------------
@@ -726,15 +1038,26 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--requests", type=int, default=2000,
                         help="measured requests per target × payload × mode (split across senders when concurrent)")
-    parser.add_argument("--concurrency", type=int, default=8, help="sender threads in the concurrent mode")
+    parser.add_argument("--concurrency", type=int, default=8,
+                        help="sender threads in the concurrent (closed-loop) and the open-loop mode")
     parser.add_argument("--warmup", type=int, default=200,
                         help="untimed requests per target × payload before measuring (and ~5%% per concurrent sender)")
     parser.add_argument("--rounds", type=int, default=4, help="chunks per target, interleaved between targets")
+    parser.add_argument("--rate", type=float, default=100.0,
+                        help="open-loop mode: requests per second in total across the --concurrency senders "
+                             "(0: no open-loop rows)")
+    parser.add_argument("--rate-requests", type=int, default=None,
+                        help=f"measured requests per target × payload in the open-loop mode (default: --requests, "
+                             f"at most {RATE_REQUESTS_CAP}); each row takes about this / --rate seconds per target")
     parser.add_argument("--as-shipped-loop", action="store_true",
                         help="keep a BackgroundServer asyncore_loop_timeout of 0 (waitress busy loop) instead of 1 s")
     args = parser.parse_args(argv)
     if args.requests < args.rounds or args.concurrency < 1 or args.warmup < 0 or args.rounds < 1:
         parser.error("need --requests >= --rounds >= 1, --concurrency >= 1, --warmup >= 0")
+    if args.rate_requests is None:
+        args.rate_requests = min(args.requests, RATE_REQUESTS_CAP)
+    if not args.rate >= 0 or math.isinf(args.rate) or (args.rate > 0 and args.rate_requests < args.rounds):
+        parser.error("need a finite --rate >= 0 and --rate-requests >= --rounds")
     return args
 
 
@@ -744,34 +1067,46 @@ class Run:
     errors: list[str] = field(default_factory=list)
     backlog_waits: int = 0
     phases: list[str] = field(default_factory=list)
+    loads: dict[tuple[str, str, str], RateRow] = field(default_factory=dict)  # open-loop rows only
 
 
 def measure(args: argparse.Namespace, fake: Child, targets: list[Target], payloads: list[Payload],
-            modes: list[tuple[str, int]]) -> Run:
+            modes: list[Mode]) -> Run:
     run = Run()
     for payload in payloads:  # warm-up: imports, caches, the DB file, connection pools
         for target in targets:
             run.errors += run_chunk(target, payload, count=0, senders=1, warmup=args.warmup).errors
             drain(target, fake)
     for payload in payloads:
-        for mode, senders in modes:
+        for mode in modes:
             samples: dict[str, list[float]] = {t.name: [] for t in targets}
             cpu: dict[str, list[float]] = {t.name: [] for t in targets}
+            loads = {t.name: RateRow(has_executor=t.has_executor) for t in targets}
             phase_started = time.monotonic()
             for r in range(args.rounds):
-                count = args.requests // args.rounds + (1 if r < args.requests % args.rounds else 0)
+                count = mode.requests // args.rounds + (1 if r < mode.requests % args.rounds else 0)
                 for target in targets:
-                    warmup = 0 if senders == 1 else max(5, args.warmup // 20)  # opens each sender's connection
+                    warmup = 0 if mode.name == "seq" else max(5, args.warmup // 20)  # opens each sender's connection
                     target.take_cpu()  # nothing measured yet belongs to this chunk
-                    outcome = run_chunk(target, payload, count=count, senders=senders, warmup=warmup)
+                    if mode.open_loop:  # same schedule for every target: seeded by payload and round only
+                        rated = run_rate_chunk(target, payload, count=count, senders=mode.senders, rate=mode.rate,
+                                               warmup=warmup, seed=f"{payload.name}/round {r}")
+                        outcome: Outcome = rated
+                    else:
+                        outcome = run_chunk(target, payload, count=count, senders=mode.senders, warmup=warmup)
                     samples[target.name] += outcome.samples
                     cpu[target.name] += target.take_cpu()
                     run.errors += outcome.errors
                     run.backlog_waits += outcome.backlog_waits
-                    drain(target, fake)
+                    drained = drain(target, fake)
+                    if mode.open_loop:
+                        loads[target.name].add(rated, drained)
             for target in targets:
-                run.results[(target.name, payload.name, mode)] = stats(samples[target.name], cpu[target.name])
-            run.phases.append(f"{payload.name} {mode} {time.monotonic() - phase_started:.0f} s")
+                run.results[(target.name, payload.name, mode.name)] = stats(samples[target.name], cpu[target.name])
+                if mode.open_loop:
+                    run.loads[(target.name, payload.name, mode.name)] = loads[target.name]
+            name = mode.label if mode.open_loop else mode.name
+            run.phases.append(f"{payload.name} {name} {time.monotonic() - phase_started:.0f} s")
     return run
 
 
@@ -826,7 +1161,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             drain(target, fake)
 
         payloads = [command, action]
-        modes = [("seq", 1), ("conc", args.concurrency)] if args.concurrency > 1 else [("seq", 1)]
+        modes = [Mode("seq", 1, args.requests)]
+        if args.concurrency > 1:
+            modes.append(Mode("conc", args.concurrency, args.requests))
+        if args.rate > 0:
+            modes.append(Mode("rate", args.concurrency, args.rate_requests, args.rate))
         run = measure(args, fake, targets, payloads, modes)
 
         published = fake.call("publishes")[0]
@@ -840,14 +1179,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"ack latency = client wall time per request over keep-alive http.client connections; "
               f"{args.requests} measured requests per row in {args.rounds} interleaved rounds after "
-              f"{args.warmup} warm-up; concurrent mode = {args.concurrency} senders, one connection each; "
+              f"{args.warmup} warm-up; concurrent mode (closed loop) = {args.concurrency} senders, one connection "
+              f"each; " + (f"open-loop mode = {args.rate:g} req/s over {args.concurrency} senders, "
+                           f"{args.rate_requests} measured requests per row; " if args.rate > 0 else
+                           "open-loop mode off (--rate 0); ") +
               f"waitress loop timeout {'as shipped' if args.as_shipped_loop else '1 s (as serve)'}")
         print(f"payload bytes: {', '.join(f'{p.name} = {len(p.body)}' for p in payloads)}; Flowcoach lazy work "
               f"completed: {targets[0].sent_actions} Home tabs published; sender pauses for lazy backlog "
-              f"(> {LAZY_BACKLOG_LIMIT} queued): {run.backlog_waits}")
+              f"(> {LAZY_BACKLOG_LIMIT} queued, closed loop only): {run.backlog_waits}")
         print(f"non-200 answers / request errors: {len(run.errors)}; waitress 'task queue depth' warnings: "
               f"{queued}; load average before {load_before}, after {loadavg()} ({os.cpu_count()} CPUs)\n")
         print_table(run.results, payloads, modes, [t.name for t in targets])
+        print_rate_table(run.loads, payloads, modes, [t.name for t in targets])
         print_verdicts(run.results, payloads, modes)
         print(f"\nphases: {'; '.join(run.phases)}; total run time {time.monotonic() - started:.1f} s")
         if run.errors:

@@ -247,14 +247,26 @@ def test_installed_team_is_authorized_per_request(
     assert reply.status == 200
     body = reply.json()
     assert body["response_type"] == "ephemeral" and "/coach help" in json.dumps(body["blocks"])
-    # Bolt's MultiTeamsAuthorization looked the installation up and checked the stored token.
-    auth_tests = fake_slack.calls_to("auth.test")
-    assert auth_tests and auth_tests[-1].token == installed_token
 
-    # Home tab for that team is published with the installed token too.
+    # The Home tab for that team: Bolt's MultiTeamsAuthorization looks the installation up and checks the
+    # stored token, then the tab is published with it.
+    checks_before = len(fake_slack.calls_to("auth.test"))
     assert sender.app_home_opened("UREPORT1").status == 200
     publish = fake_slack.wait_for("views.publish")[0]
     assert publish.token == installed_token and fake_slack.validation_errors == []
+    auth_tests = fake_slack.calls_to("auth.test")
+    assert len(auth_tests) > checks_before and auth_tests[-1].token == installed_token
+
+
+def test_the_ack_front_asks_the_store_whether_a_workspace_has_a_bot(
+    server: BackgroundServer, store: EncryptedInstallationStore, installed_token: str,
+) -> None:
+    assert not store.has_bot(enterprise_id=None, team_id="T0001")
+    install(server)
+    assert store.has_bot(enterprise_id=None, team_id="T0001")
+    assert not store.has_bot(enterprise_id=None, team_id="T0999")
+    store.delete_installation(enterprise_id=None, team_id="T0001")
+    assert not store.has_bot(enterprise_id=None, team_id="T0001")
 
 
 def test_a_team_that_never_installed_is_not_served(

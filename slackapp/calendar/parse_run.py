@@ -178,7 +178,7 @@ class _Run:
 def _event_fields(event: Event) -> tuple[str, str, str, str, int, str | None, int]:
     status = str(event.get("STATUS", "CONFIRMED")).strip().upper()
     attendees = event.get("ATTENDEE")
-    count = 0 if attendees is None else len(attendees) if isinstance(attendees, list) else 1
+    count = _people_count([] if attendees is None else attendees if isinstance(attendees, list) else [attendees])
     sequence = event.get("SEQUENCE", 0)
     return (
         str(event.get("UID", "")),
@@ -189,6 +189,19 @@ def _event_fields(event: Event) -> tuple[str, str, str, str, int, str | None, in
         _organizer(event.get("ORGANIZER")),
         sequence if isinstance(sequence, int) else 0,
     )
+
+
+NOT_PEOPLE = frozenset({"ROOM", "RESOURCE"})  # RFC 5545 CUTYPE: a booked room or projector is no attendee
+
+
+def _people_count(attendees: list[object]) -> int:
+    """Attendees that are people (or groups of them): a 1:1 booked in a meeting room is still a 1:1."""
+    count = 0
+    for attendee in attendees:
+        params = getattr(attendee, "params", None)
+        cutype = str(params.get("CUTYPE", "")).strip().upper() if params is not None else ""
+        count += cutype not in NOT_PEOPLE
+    return count
 
 
 def _organizer(value: object) -> str | None:

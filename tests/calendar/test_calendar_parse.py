@@ -16,6 +16,7 @@ import icalendar
 import pytest
 
 from slackapp.calendar import FeedRejected, Occurrence, ParseResult, parse_feed
+from slackapp.content import ContentLibrary
 
 LONDON = ZoneInfo("Europe/London")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -104,6 +105,39 @@ def test_defaults_for_missing_optional_fields() -> None:
     occurrence = only(parse(ics("UID:x\nDTSTART:20261110T090000Z\nDTEND:20261110T093000Z")))
     assert (occurrence.title, occurrence.description, occurrence.status) == ("", "", "CONFIRMED")
     assert (occurrence.attendee_count, occurrence.organizer, occurrence.sequence) == (0, None, 0)
+
+
+def test_rooms_and_resources_are_not_counted_as_attendees() -> None:
+    occurrence = only(parse(ics("""
+UID:one-on-one@example.com
+DTSTART:20261110T090000Z
+DTEND:20261110T093000Z
+SUMMARY:Ravi / Maria
+ATTENDEE;CUTYPE=INDIVIDUAL;CN=Ravi:mailto:ravi@example.com
+ATTENDEE;CN=Maria:mailto:maria@example.com
+ATTENDEE;CUTYPE=ROOM;CN=Room 4.01:mailto:room401@resource.example.com
+ATTENDEE;CUTYPE=resource;CN=Projector:mailto:projector@resource.example.com
+ATTENDEE;CUTYPE=GROUP;CN=Leads:mailto:leads@example.com
+""")))
+    assert occurrence.attendee_count == 3  # two people and a group; the room and the projector don't count
+
+
+def test_a_booked_room_does_not_turn_a_one_on_one_into_a_meeting(content_library: ContentLibrary) -> None:
+    occurrence = only(parse(ics("""
+UID:1on1@example.com
+DTSTART:20261110T090000Z
+DTEND:20261110T093000Z
+SUMMARY:Ravi / Maria
+ATTENDEE;CN=Ravi:mailto:ravi@example.com
+ATTENDEE;CN=Maria:mailto:maria@example.com
+ATTENDEE;CUTYPE=ROOM;CN=Room 4.01:mailto:room401@resource.example.com
+""")))
+    without_room = content_library.classify(title="Ravi / Maria", attendee_count=2, organizer_is_person=True)
+    with_room = content_library.classify(title=occurrence.title, attendee_count=occurrence.attendee_count,
+                                         organizer_is_person=True)
+    assert without_room is not None and with_room == without_room
+    three_people = content_library.classify(title="Ravi / Maria", attendee_count=3, organizer_is_person=True)
+    assert three_people != without_room  # counting the room would have lost the 1:1 prep nudge
 
 
 def test_event_without_end_is_instant_and_duration_is_used() -> None:

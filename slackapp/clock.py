@@ -28,6 +28,18 @@ def reset() -> None:
         _offset = timedelta(0)
 
 
+def parse_timestamp(value: object) -> datetime | None:
+    """A time stored as ISO 8601 text (outbox payloads, view metadata); None when it is missing, malformed
+    or has no UTC offset."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
 def ensure_utc(value: datetime) -> datetime:
     """SQLite hands back naive datetimes; every stored datetime is UTC."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
+from slackapp.clock import parse_timestamp
 from slackapp.content.model import ContentLibrary, MomentRule
 from slackapp.db.models import CalendarOccurrence, Delivery, MutedSeries, Person
 from slackapp.domain import deliveries, people
@@ -84,14 +85,6 @@ def moved_prep_key(occ: CalendarOccurrence) -> str:
 
 def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
-
-
-def _parse_iso(value: Any) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
 
 
 def related_deliveries(session: Session, occ: CalendarOccurrence) -> list[Delivery]:
@@ -215,7 +208,7 @@ def _schedule_prep(session: Session, occ: CalendarOccurrence, rule: MomentRule, 
     start = occ.start
 
     def started_for(delivery: Delivery) -> datetime | None:
-        return _parse_iso((delivery.payload or {}).get("start"))
+        return parse_timestamp((delivery.payload or {}).get("start"))
 
     # Snoozed follow-ups carry the old time: a moved meeting drops them.
     stale_snoozes = [d for d in rows if SNOOZE_MARK in d.key and started_for(d) != start]

@@ -17,6 +17,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from slackapp.clock import parse_timestamp
 from slackapp.db.models import Delivery, MutedSeries
 from slackapp.domain import analytics, deliveries
 from slackapp.domain.errors import AlreadyDone
@@ -93,14 +94,7 @@ def unmute(session: Session, *, team_id: str, user_id: str, event_uid: str, now:
 
 def not_after(payload: dict[str, Any]) -> datetime | None:
     """The latest moment a prep/reflect nudge may still arrive (for prep: the meeting start), if known."""
-    value = payload.get("not_after")
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
+    return parse_timestamp(payload.get("not_after"))
 
 
 def _still_in_time(delivery: Delivery, now: datetime) -> bool:

@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import ActionsBlock, Block
 
 from slackapp import ids
+from slackapp.clock import parse_timestamp
 from slackapp.domain.assignment_queries import CardStatus, offered_status
-from slackapp.views.assignment_text import STATE_WORDS, _labelled, _lines, _title, escape, parse_time, quote, when
+from slackapp.views.assignment_text import STATE_WORDS, _labelled, _lines, _title, escape, quote, when
 from slackapp.views.blocks import MAX_SECTION_TEXT, Message, button, clip, context, header, section
 from slackapp.views.deliveries import RenderContext
 from slackapp.views.nudges import snooze_select
@@ -117,7 +118,7 @@ def offer_message(payload: dict[str, Any], ctx: RenderContext) -> Message:
 
 
 def reminder_message(payload: dict[str, Any], ctx: RenderContext) -> Message:
-    due = parse_time(payload.get("due_at"))
+    due = parse_timestamp(payload.get("due_at"))
     title = escape(_title(payload))
     text = f"⏰ *{title}* is due {when(due, ctx.tz)} (your time)." if due else f"⏰ *{title}* is due soon."
     return Message(text=f"Reminder: {_title(payload)}", blocks=[

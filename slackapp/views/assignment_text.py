@@ -31,14 +31,6 @@ def when(moment: datetime, tz: ZoneInfo) -> str:
     return f"{moment.astimezone(tz):%a %d %b, %H:%M}"
 
 
-def parse_time(value: Any) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        return None
-    return parsed if parsed.tzinfo is not None else None
-
-
 def _title(payload: Mapping[str, Any]) -> str:
     return str(payload.get("title") or "Micro-assignment")
 

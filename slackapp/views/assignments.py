@@ -72,7 +72,7 @@ from slackapp.views.assignment_notices import (
     reassigned_notice,
     submitted_in_thread,
 )
-from slackapp.views.assignment_text import STATE_WORDS, escape, parse_time, quote, when
+from slackapp.views.assignment_text import STATE_WORDS, escape, quote, when
 from slackapp.views.deliveries import Renderer
 
 __all__ = [
@@ -81,7 +81,7 @@ __all__ = [
     "RENDERERS", "STATE_WORDS", "AssignForm", "ListItem", "TemplateChoices", "assign_form", "assign_metadata",
     "assign_modal", "assignments_list", "cancel_modal", "cancelled_notice", "change_metadata", "change_target",
     "date_value", "decline_modal", "declined_notice", "default_hint", "escape", "fallback_text", "learner_card",
-    "offer_message", "option_value", "parse_time", "prefill_note", "question_in_thread",
+    "offer_message", "option_value", "prefill_note", "question_in_thread",
     "question_modal", "question_to_asked", "quote", "read_metadata", "reassign_modal", "reassigned_notice",
     "reminder_done", "reminder_message", "status_line", "submit_modal", "submitted_in_thread", "template_choices",
     "text_value", "user_value", "when",

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from slackapp import ids
+from slackapp.clock import parse_timestamp
 from slackapp.domain import debriefs as domain
 from slackapp.views.blocks import clip
 from slackapp.views.deliveries import RenderContext
@@ -43,14 +44,6 @@ def _people(user_ids: Sequence[Any]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _parse_time(value: Any) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(str(value or "").replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
-
-
 def when(moment: datetime, tz: ZoneInfo, now: datetime) -> str:
     """"at 10:00", "tomorrow at 10:00" or "on Wed 25 Nov at 10:00", in the reader's zone."""
     local, today = moment.astimezone(tz), now.astimezone(tz).date()
@@ -72,7 +65,7 @@ def by_when(moment: datetime, tz: ZoneInfo, now: datetime) -> str:
 
 
 def _by_deadline(payload: dict[str, Any], ctx: RenderContext) -> str:
-    deadline = _parse_time(payload.get("deadline"))
+    deadline = parse_timestamp(payload.get("deadline"))
     return by_when(deadline, ctx.tz, ctx.now) if deadline else "the deadline"
 
 

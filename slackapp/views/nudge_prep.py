@@ -8,10 +8,11 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from slackapp import ids
+from slackapp.clock import parse_timestamp
 from slackapp.views.blocks import MAX_SECTION_TEXT, MAX_VIEW_BLOCKS, Message, button, context, divider, header, section
 from slackapp.views.deliveries import RenderContext
 from slackapp.views.nudge_cards import _actions, _snooze_select, _why_blocks
-from slackapp.views.nudge_text import _parse_time, checklist_texts, escape, local_time, lookup, pack, prep_headline
+from slackapp.views.nudge_text import checklist_texts, escape, local_time, lookup, pack, prep_headline
 from slackapp.views.nudge_values import button_value
 
 GUIDE_MODAL_TITLE = "Prep guide"
@@ -58,7 +59,7 @@ def prep_message(payload: dict[str, Any], ctx: RenderContext) -> Message:
 
 
 def _prep_fallback(payload: dict[str, Any], ctx: RenderContext) -> str:
-    start = _parse_time(payload.get("start"))
+    start = parse_timestamp(payload.get("start"))
     title = str(payload.get("title") or "your meeting")
     return f"Prep for {title} ({local_time(start, ctx.tz)})" if start else f"Prep for {title}"
 
@@ -68,7 +69,6 @@ def prep_not_helpful_card(payload: dict[str, Any], ctx: RenderContext) -> Messag
     blocks, _guide = _prep_body(payload, ctx)
     blocks.append(context(NOT_HELPFUL_THANKS))
     return Message(text=_prep_fallback(payload, ctx), blocks=blocks)
-
 
 
 # -- modals ----------------------------------------------------------------------------------------

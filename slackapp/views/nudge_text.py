@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from slackapp.clock import parse_timestamp
 from slackapp.views.blocks import MAX_SECTION_TEXT, clip
 from slackapp.views.deliveries import RenderContext
 
@@ -17,16 +18,6 @@ REFLECT_INVITE = "Two minutes of reflection now makes the next one better."
 def escape(text: str) -> str:
     """Calendar titles are untrusted: no links, mentions or broken formatting in mrkdwn."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("*", "").strip()
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
 
 
 def local_time(moment: datetime, tz: ZoneInfo) -> str:
@@ -67,7 +58,7 @@ def _title(payload: dict[str, Any]) -> str:
 
 def prep_headline(payload: dict[str, Any], ctx: RenderContext) -> str:
     label, title = _moment_label(ctx.content, payload.get("moment_id")), _title(payload)
-    start = _parse_time(payload.get("start"))
+    start = parse_timestamp(payload.get("start"))
     subject = f"Your {label} *{title}*" if title else f"Your {label}"
     return f"{subject} starts {_when(start, ctx)}." if start else f"{subject} is coming up."
 

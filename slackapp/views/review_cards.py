@@ -7,13 +7,13 @@ from typing import Any
 from slack_sdk.models.blocks import ActionsBlock, Block
 
 from slackapp import ids
+from slackapp.clock import parse_timestamp
 from slackapp.domain.review_rules import ACCEPTED
 from slackapp.views.blocks import Message, actions, button, context, section
 from slackapp.views.deliveries import RenderContext
 from slackapp.views.nudges import snooze_select
 from slackapp.views.review_modal_values import review_button_value
 from slackapp.views.review_text import (
-    _parse_time,
     _skill_line,
     _subject,
     _submission_blocks,
@@ -69,7 +69,7 @@ def reminder_done_card(payload: dict[str, Any], status: str) -> Message:
 
 def review_reminder(payload: dict[str, Any], ctx: RenderContext) -> Message:
     learner, title = f"<@{payload.get('learner_id')}>", _title(payload)
-    due = _parse_time(payload.get("review_due_at"))
+    due = parse_timestamp(payload.get("review_due_at"))
     when = local_when(due, ctx.tz) if due else "soon"
     if payload.get("stage") == "overdue":
         text = (f"The review of {learner}'s *{title}* is overdue — it was due {when}. "

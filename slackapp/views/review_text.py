@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Block
 
+from slackapp.clock import parse_timestamp
 from slackapp.views.blocks import MAX_SECTION_TEXT, clip, section
 from slackapp.views.deliveries import RenderContext
 from slackapp.views.nudges import pack
@@ -21,14 +22,6 @@ def escape(text: Any) -> str:
 
 def _title(payload: dict[str, Any]) -> str:
     return escape(clip(str(payload.get("title") or "your micro-assignment"), 200)).replace("*", "")
-
-
-def _parse_time(value: Any) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(str(value or ""))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
 
 
 def local_when(moment: datetime, tz: ZoneInfo) -> str:
@@ -47,7 +40,7 @@ def _hours(value: Any) -> str:
 
 
 def review_by_line(payload: dict[str, Any], ctx: RenderContext) -> str:
-    due = _parse_time(payload.get("review_due_at"))
+    due = parse_timestamp(payload.get("review_due_at"))
     if due is None:
         return "Please review it when you can."
     hours = _hours(payload.get("review_hours"))

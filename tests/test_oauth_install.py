@@ -7,7 +7,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -31,6 +31,7 @@ from slackapp.server import BackgroundServer
 from slackapp.services import Services
 from slackapp.settings import Settings, load_settings
 from tests.conftest import REPO, SIGNING_SECRET
+from tests.waiting import wait_until
 from workers import runtime
 
 CLIENT_ID = "1111.2222"
@@ -135,14 +136,6 @@ def every_stored_value(db: Database) -> Iterator[tuple[str, str, str]]:
                     if value is not None:
                         yield table.name, column, json.dumps(value, default=str)
 
-
-def wait_until(condition: Callable[[], bool], *, timeout: float = 5.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def workspace(db: Database) -> Workspace | None:

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from slackapp.content import ContentError, RubricLevel, load_content
+from slackapp.content import RubricLevel, load_content
+from tests.content import library_files
+from tests.content.library_files import problems, replaced
 
 COMPETENCIES = """\
 kind: competencies
@@ -84,26 +86,8 @@ LABEL = "assignment 'give-sbi-feedback'"
 
 
 def write_library(directory: Path, **texts: str) -> dict[str, Path]:
-    """Write the valid library above, with some files' text replaced; returns the paths by kind."""
-    assert set(texts) <= set(FILES)
-    paths: dict[str, Path] = {}
-    for kind, (name, text) in FILES.items():
-        path = directory / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(texts.get(kind, text), encoding="utf-8")
-        paths[kind] = path
-    return paths
-
-
-def problems(directory: Path) -> list[str]:
-    with pytest.raises(ContentError) as caught:
-        load_content(directory)
-    return [str(problem) for problem in caught.value.problems]
-
-
-def replaced(text: str, old: str, new: str) -> str:
-    assert old in text, old
-    return text.replace(old, new, 1)
+    """The valid library above, with some files' text replaced; returns the paths by kind."""
+    return library_files.write_library(directory, FILES, **texts)
 
 
 def assignment_problems(tmp_path: Path, text: str) -> tuple[Path, list[str]]:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from slackapp.content import ContentError, ContentProblem, load_content
+from slackapp.content import ContentError, load_content
+from tests.content.library_files import problems
 
 VALID_COMPETENCY = """\
   - id: giving-feedback
@@ -31,12 +32,6 @@ def write(directory: Path, name: str, text: str | bytes) -> Path:
         path.write_text(text, encoding="utf-8")
     return path
 
-
-def problems(directory: Path) -> list[str]:
-    with pytest.raises(ContentError) as caught:
-        load_content(directory)
-    assert all(isinstance(problem, ContentProblem) for problem in caught.value.problems)
-    return [str(problem) for problem in caught.value.problems]
 
 
 def test_invalid_yaml_syntax_reports_the_line_of_the_problem(tmp_path: Path) -> None:

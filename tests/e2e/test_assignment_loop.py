@@ -40,7 +40,8 @@ from slackapp.emulator.web_api import FakeSlack
 from slackapp.services import Services
 from slackapp.views import debriefs as debrief_views
 from tests.conftest import JobRunner
-from workers import debrief_jobs, runtime
+from tests.waiting import wait_running_outbox as _wait
+from workers import debrief_jobs
 
 TEAM = "T0001"
 MARIA, RAVI, LEE = "UMANAGER", "UREPORT1", "UREPORT2"
@@ -64,17 +65,6 @@ LEE_NEXT = "Follow up after the next demo & say what changed <in numbers>."
 def _text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
-
-def _wait(condition: Callable[[], Any], what: str, timeout: float = 5.0) -> Any:
-    """Poll, running the outbox meanwhile (as the dispatcher would): notices to other people go through it."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        JobRunner(runtime.current().redis).dispatch_and_run()
-        time.sleep(0.03)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _dm(fake: FakeSlack, user_id: str) -> list[dict[str, Any]]:

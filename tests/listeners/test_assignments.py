@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,7 +28,7 @@ from slackapp.services import Services
 from slackapp.views import assignments as views
 from tests.conftest import JobRunner
 from tests.domain.test_assignments import build_library
-from workers import runtime
+from tests.waiting import wait_running_outbox as _wait
 
 TEAM = "T0001"
 MANAGER, REPORT, PEER = "UMANAGER", "UREPORT1", "UREPORT2"
@@ -74,17 +73,6 @@ def _elements(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def _block(view: dict[str, Any], block_id: str) -> dict[str, Any]:
     return next(b for b in view["blocks"] if b.get("block_id") == block_id)
 
-
-def _wait(condition: Callable[[], Any], what: str, timeout: float = 5.0) -> Any:
-    """Poll, running the outbox meanwhile (as the dispatcher would): notices to other people go through it."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        JobRunner(runtime.current().redis).dispatch_and_run()
-        time.sleep(0.03)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _dm(fake: FakeSlack, user_id: str) -> list[dict[str, Any]]:

@@ -4,7 +4,6 @@ Accept/Decline updating the card in place → the manager told; errors, the one-
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import pytest
@@ -19,6 +18,7 @@ from slackapp.emulator.sender import SlackSender
 from slackapp.emulator.web_api import FakeSlack
 from slackapp.services import Services
 from tests.conftest import JobRunner
+from tests.waiting import wait_until
 
 TEAM = "T0001"
 PEOPLE = ("UMANAGER", "UREPORT1", "UREPORT2")
@@ -61,13 +61,6 @@ def click(slack: SlackSender, fake: FakeSlack, action_id: str, *, user_id: str, 
 
 def dms(fake: FakeSlack, user_id: str) -> list[dict[str, Any]]:
     return fake.messages(fake.dm_channel(user_id))
-
-
-def wait_until(check: Any, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def link_of(services: Services, manager: str, report: str) -> TeamLink:

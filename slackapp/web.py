@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from sqlalchemy import text
 
@@ -47,12 +48,8 @@ class _ThenRun:
 
 
 def _headers(environ: dict[str, Any]) -> dict[str, str]:
-    """Request headers with lower-case, dash-separated names (as Bolt's WSGI adapter builds them)."""
-    headers = {"content-type": environ.get("CONTENT_TYPE", ""), "content-length": environ.get("CONTENT_LENGTH", "")}
-    for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            headers[key[5:].lower().replace("_", "-")] = value
-    return headers
+    """Lower-case, dash-separated header names, as Bolt's WSGI adapter reads them (values are strings there)."""
+    return {name: str(value) for name, value in WsgiHttpRequest(environ).get_headers().items()}
 
 
 def _send(start_response: StartResponse, answer: Answer) -> list[bytes]:

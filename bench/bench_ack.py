@@ -127,8 +127,9 @@ from bench.ack.payloads import (
     action_payload,
     command_payload,
 )
-from bench.ack.report import RateRow, Stats, loadavg, print_rate_table, print_table, print_verdicts, stats
+from bench.ack.report import RateRow, Stats, print_rate_table, print_table, print_verdicts, stats
 from bench.ack.senders import Outcome, check_help_answer, check_plain_ok, drain, run_chunk
+from bench.machine import loadavg
 
 
 # ---- main ----------------------------------------------------------------------------------------

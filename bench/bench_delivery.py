@@ -57,6 +57,7 @@ from redis import Redis  # noqa: E402
 from rq import Queue  # noqa: E402
 from sqlalchemy import delete, func, insert, select  # noqa: E402
 
+from bench.machine import loadavg  # noqa: E402
 from slackapp.bootstrap import build_services  # noqa: E402
 from slackapp.clock import utcnow  # noqa: E402
 from slackapp.content import load_content  # noqa: E402
@@ -305,13 +306,6 @@ def print_table(results: Sequence[Result]) -> None:
         print(f"{s.name:<12} {s.people:>6} {s.per_person:>4} {s.messages:>5} {r.limit_per_s:>7.1f} {r.ideal_s:>7.2f} "
               f"{r.span_s:>7.2f} {r.per_s:>6.2f} {r.ratio:>14.3f} {r.refused_429:>5} {r.duplicates:>10} "
               f"{r.lost:>5} {r.wall_s:>6.1f}  {r.outcomes}")
-
-
-def loadavg() -> str:
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "n/a"
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -56,6 +56,7 @@ from rq.job import Job  # noqa: E402
 from sqlalchemy import delete, func, insert, select, text, update  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from bench.machine import loadavg  # noqa: E402
 from slackapp.clock import utcnow  # noqa: E402
 from slackapp.db import Database, make_engine, upgrade  # noqa: E402
 from slackapp.db.models import Delivery  # noqa: E402
@@ -284,13 +285,6 @@ def print_table(figures: Sequence[Figure], floor: Figure | None) -> None:
         cpu_us = f.cpu_s / f.rows * 1e6 if f.rows else float("nan")
         print(f"{f.phase:<18} {f.rows:>7} {f.enqueued:>8} {f.wall_s:>7.2f} {f.per_s:>8.0f} {cpu_us:>10.1f} "
               f"{f.redis_cpu_s:>11.2f} {vs}  {f.note}")
-
-
-def loadavg() -> str:
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "n/a"
 
 
 def normalise_url(url: str) -> str:

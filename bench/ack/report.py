@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -174,8 +173,3 @@ def print_verdicts(results: dict[tuple[str, str, str], Stats], payloads: Sequenc
              [(ours.p99 < limit, f"{name} {ours.p99:.2f}") for name, ours, _, _ in rows])
 
 
-def loadavg() -> str:
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "n/a"

@@ -77,13 +77,30 @@ class SlackSender:
     def block_action(self, action_id: str, *, user_id: str, value: str = "", message: dict[str, Any] | None = None,
                      channel_id: str | None = None, view: dict[str, Any] | None = None,
                      block_id: str = "b") -> Reply:
+        action = {"type": "button", "action_id": action_id, "block_id": block_id, "value": value,
+                  "text": {"type": "plain_text", "text": action_id}, "action_ts": f"{time.time():.6f}"}
+        return self.interactive(self._block_actions(action, user_id=user_id, message=message, channel_id=channel_id,
+                                                    view=view))
+
+    def select_action(self, action_id: str, *, user_id: str, option_value: str, option_text: str = "",
+                      message: dict[str, Any] | None = None, channel_id: str | None = None,
+                      block_id: str = "b") -> Reply:
+        """A static_select choice on a message, shaped like Slack's block_actions payload."""
+        action = {"type": "static_select", "action_id": action_id, "block_id": block_id,
+                  "selected_option": {"text": {"type": "plain_text", "text": option_text or option_value,
+                                               "emoji": True}, "value": option_value},
+                  "placeholder": {"type": "plain_text", "text": "…", "emoji": True},
+                  "action_ts": f"{time.time():.6f}"}
+        return self.interactive(self._block_actions(action, user_id=user_id, message=message, channel_id=channel_id))
+
+    def _block_actions(self, action: dict[str, Any], *, user_id: str, message: dict[str, Any] | None,
+                       channel_id: str | None, view: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The block_actions envelope around one action, on a message or in a view."""
         payload: dict[str, Any] = {
             "type": "block_actions", "team": {"id": self.team_id, "domain": "acme"},
             "user": {"id": user_id, "username": user_id.lower(), "team_id": self.team_id},
             "api_app_id": self.api_app_id, "token": "legacy", "trigger_id": f"{next(_counter)}.trigger",
-            "response_url": self._response_url(), "is_enterprise_install": False,
-            "actions": [{"type": "button", "action_id": action_id, "block_id": block_id, "value": value,
-                         "text": {"type": "plain_text", "text": action_id}, "action_ts": f"{time.time():.6f}"}],
+            "response_url": self._response_url(), "is_enterprise_install": False, "actions": [action],
         }
         if message is not None:
             channel = channel_id or "D" + user_id
@@ -94,30 +111,7 @@ class SlackSender:
         elif view is not None:
             payload["container"] = {"type": "view", "view_id": view.get("id", "V1")}
             payload["view"] = view
-        return self.interactive(payload)
-
-    def select_action(self, action_id: str, *, user_id: str, option_value: str, option_text: str = "",
-                      message: dict[str, Any] | None = None, channel_id: str | None = None,
-                      block_id: str = "b") -> Reply:
-        """A static_select choice on a message, shaped like Slack's block_actions payload."""
-        payload: dict[str, Any] = {
-            "type": "block_actions", "team": {"id": self.team_id, "domain": "acme"},
-            "user": {"id": user_id, "username": user_id.lower(), "team_id": self.team_id},
-            "api_app_id": self.api_app_id, "token": "legacy", "trigger_id": f"{next(_counter)}.trigger",
-            "response_url": self._response_url(), "is_enterprise_install": False,
-            "actions": [{"type": "static_select", "action_id": action_id, "block_id": block_id,
-                         "selected_option": {"text": {"type": "plain_text", "text": option_text or option_value,
-                                                      "emoji": True}, "value": option_value},
-                         "placeholder": {"type": "plain_text", "text": "…", "emoji": True},
-                         "action_ts": f"{time.time():.6f}"}],
-        }
-        if message is not None:
-            channel = channel_id or "D" + user_id
-            payload["container"] = {"type": "message", "message_ts": message["ts"], "channel_id": channel,
-                                    "is_ephemeral": False}
-            payload["channel"] = {"id": channel, "name": "directmessage"}
-            payload["message"] = message
-        return self.interactive(payload)
+        return payload
 
     def view_submission(self, view: dict[str, Any], *, user_id: str,
                         values: dict[str, dict[str, dict[str, Any]]]) -> Reply:
